@@ -1,0 +1,169 @@
+"""The audit log: record an event in the caller's transaction; verify the hash chains.
+
+Each company (and the establishment, company code 00) has its own chain, so payments of
+different companies never wait on one lock. The chain head is locked last in any
+transaction (after the domain rows), which keeps the lock order fixed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from kuwwa.core.models import AuditChainHead, AuditEvent
+
+if TYPE_CHECKING:
+    from kuwwa.organizations.models import Company, User
+
+GENESIS = "0" * 64
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def event_hash(
+    *,
+    company_id: int,
+    seq: int,
+    occurred_at: str,
+    actor_label: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    data: Any,
+    prev_hash: str,
+) -> str:
+    payload = _canonical(
+        {
+            "company": company_id,
+            "seq": seq,
+            "at": occurred_at,
+            "actor": actor_label,
+            "action": action,
+            "type": object_type,
+            "id": object_id,
+            "data": data,
+            "prev": prev_hash,
+        }
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _json_safe(data: dict[str, Any]) -> Any:
+    """Round-trip through JSON so what is hashed is exactly what the database returns."""
+    return json.loads(_canonical(data))
+
+
+def audit_record(
+    *,
+    company: Company | int,
+    action: str,
+    actor: User | None = None,
+    obj: models.Model | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to the company's chain. Must run inside the caller's transaction."""
+    conn = transaction.get_connection()
+    if not conn.in_atomic_block:
+        raise RuntimeError("audit_record must run inside the transaction of the change")
+    company_id = company if isinstance(company, int) else company.pk
+    head = AuditChainHead.objects.select_for_update().filter(company_id=company_id).first()
+    if head is None:
+        AuditChainHead.objects.get_or_create(company_id=company_id)
+        head = AuditChainHead.objects.select_for_update().get(company_id=company_id)
+    occurred_at = timezone.now()
+    actor_label = actor.get_username() if actor is not None and actor.pk else "system"
+    object_type = obj._meta.label_lower if obj is not None else ""
+    object_id = str(obj.pk) if obj is not None else ""
+    safe_data = _json_safe(data or {})
+    seq = head.seq + 1
+    digest = event_hash(
+        company_id=company_id,
+        seq=seq,
+        occurred_at=occurred_at.isoformat(),
+        actor_label=actor_label,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        data=safe_data,
+        prev_hash=head.hash,
+    )
+    event = AuditEvent.objects.create(
+        company_id=company_id,
+        seq=seq,
+        occurred_at=occurred_at,
+        actor=actor if actor is not None and actor.pk else None,
+        actor_label=actor_label,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        data=safe_data,
+        prev_hash=head.hash,
+        hash=digest,
+    )
+    AuditChainHead.objects.filter(pk=head.pk).update(seq=seq, hash=digest)
+    return event
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    company_id: int
+    seq: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"company {self.company_id}, event {self.seq}: {self.reason}"
+
+
+def _iter_chain(company_id: int) -> Iterator[AuditEvent]:
+    yield from AuditEvent.objects.filter(company_id=company_id).order_by("seq").iterator(2000)
+
+
+def audit_verify_chain(company_id: int) -> ChainBreak | None:
+    """The first broken link of one company's chain, or None when it is whole."""
+    expected_seq = 1
+    prev = GENESIS
+    for event in _iter_chain(company_id):
+        if event.seq != expected_seq:
+            return ChainBreak(company_id, expected_seq, "event missing (sequence gap)")
+        if event.prev_hash != prev:
+            return ChainBreak(company_id, event.seq, "previous hash does not match")
+        digest = event_hash(
+            company_id=event.company_id,
+            seq=event.seq,
+            occurred_at=event.occurred_at.isoformat(),
+            actor_label=event.actor_label,
+            action=event.action,
+            object_type=event.object_type,
+            object_id=event.object_id,
+            data=event.data,
+            prev_hash=event.prev_hash,
+        )
+        if digest != event.hash:
+            return ChainBreak(company_id, event.seq, "content changed (hash mismatch)")
+        prev = event.hash
+        expected_seq += 1
+    head = AuditChainHead.objects.filter(company_id=company_id).first()
+    last_seq = expected_seq - 1
+    if head is not None and (head.seq != last_seq or head.hash != prev):
+        return ChainBreak(company_id, last_seq + 1, "events missing at the end of the chain")
+    return None
+
+
+def audit_verify_all() -> list[ChainBreak]:
+    """Verify every chain; one break (the first) per broken chain."""
+    company_ids = set(AuditChainHead.objects.values_list("company_id", flat=True))
+    company_ids |= set(AuditEvent.objects.values_list("company_id", flat=True).distinct())
+    breaks = []
+    for company_id in sorted(company_ids):
+        found = audit_verify_chain(company_id)
+        if found is not None:
+            breaks.append(found)
+    return breaks

@@ -1,0 +1,101 @@
+"""Core tables: per-company counters and the hash-chained audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kuwwa.core.errors import AppendOnly
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Bulk update/delete are refused: journal and audit rows are never changed."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnly()
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnly()
+
+
+class AppendOnlyModel(models.Model):
+    """A row that is written once; corrections are new rows (DESIGN.md invariants 2 and 8)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnly()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnly()
+
+
+class Counter(models.Model):
+    """A gapless counter per company and name (account numbers, bill numbers, receipts).
+
+    Incremented under a row lock inside the caller's transaction, so a rolled-back
+    transaction gives its number back and the series stays without gaps.
+    """
+
+    company = models.ForeignKey("organizations.Company", on_delete=models.PROTECT)
+    name = models.CharField(max_length=64)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["company", "name"], name="counter_company_name_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_id}:{self.name}={self.value}"
+
+
+class AuditChainHead(models.Model):
+    """The last link of one company's audit chain; locked to append the next event."""
+
+    company = models.OneToOneField(
+        "organizations.Company", on_delete=models.PROTECT, primary_key=True
+    )
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"{self.company_id}#{self.seq}"
+
+
+class AuditEvent(AppendOnlyModel):
+    """One change of money or master data. Each event's hash covers its content and the
+    previous event's hash in the same company's chain, so a changed, removed or reordered
+    event breaks the chain (`kuwwa audit-verify`)."""
+
+    company = models.ForeignKey("organizations.Company", on_delete=models.PROTECT)
+    seq = models.BigIntegerField()
+    occurred_at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )
+    actor_label = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    data = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["company", "seq"], name="audit_company_seq_uniq")
+        ]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+
+    def __str__(self) -> str:
+        return f"{self.company_id}#{self.seq} {self.action}"
