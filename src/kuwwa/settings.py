@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -138,6 +139,24 @@ MEDIA_ROOT = VAR_DIR / "media"
 
 # --- Kuwwa ----------------------------------------------------------------------------------
 KUWWA_CURRENCY = os.environ.get("KUWWA_CURRENCY", "SYP")
+
+
+def _cutoff(value: str) -> dt.time | None:
+    """ "22:00" → 22:00; empty means the business day ends at midnight."""
+    if not value:
+        return None
+    hour, _sep, minute = value.partition(":")
+    return dt.time(int(hour), int(minute or 0))
+
+
+# Meter-reading checks: a reading whose daily consumption is above HIGH × or below LOW × the
+# account's trailing average goes to review instead of being accepted.
+KUWWA_READING_HIGH_FACTOR = os.environ.get("KUWWA_READING_HIGH_FACTOR", "3")
+KUWWA_READING_LOW_FACTOR = os.environ.get("KUWWA_READING_LOW_FACTOR", "0.25")
+KUWWA_READING_TRAILING_CYCLES = int(os.environ.get("KUWWA_READING_TRAILING_CYCLES", "6"))
+
+# Payments after this local time belong to the next business day (Asia/Damascus).
+KUWWA_BUSINESS_DAY_CUTOFF = _cutoff(os.environ.get("KUWWA_BUSINESS_DAY_CUTOFF", ""))
 
 # --- production hardening -------------------------------------------------------------------
 if PRODUCTION:

@@ -1,0 +1,324 @@
+"""Back-office admin for cycles, readings, bills, runs and adjustments (scoped, via services)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from kuwwa.billing.adjustments import adjustment_decide, adjustment_request
+from kuwwa.billing.cycles import cycle_open
+from kuwwa.billing.documents import bill_html, bill_pdf, bill_thermal_html
+from kuwwa.billing.imports import readings_import_csv
+from kuwwa.billing.models import Adjustment, Bill, BillingCycle, BillingRun, BillLine, MeterReading
+from kuwwa.billing.readings import reading_review
+from kuwwa.billing.selectors import bill_document
+from kuwwa.core.errors import ApplicationError
+from kuwwa.core.money import format_amount
+from kuwwa.organizations.admin_scoping import ScopedAdmin
+from kuwwa.organizations.scopes import companies_visible, scope_of
+
+
+class ReadOnlyScopedAdmin(ScopedAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class CycleOpenForm(forms.ModelForm):
+    months = forms.IntegerField(label=_("months"), min_value=1, max_value=12, initial=2)
+
+    class Meta:
+        model = BillingCycle
+        fields = ("company", "code")
+
+
+@admin.register(BillingCycle)
+class BillingCycleAdmin(ScopedAdmin):
+    list_display = (
+        "company",
+        "code",
+        "period_start",
+        "period_end",
+        "reading_window_end",
+        "due_date",
+        "state",
+    )
+    list_filter = ("state", "company")
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kw: Any
+    ) -> Any:
+        if obj is None:
+            kw["form"] = CycleOpenForm
+        return super().get_form(request, obj, change=change, **kw)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ()
+        return [f.name for f in BillingCycle._meta.fields]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        cycle = cycle_open(
+            actor=request.user,
+            company=form.cleaned_data["company"],
+            code=form.cleaned_data["code"],
+            months=form.cleaned_data["months"],
+        )
+        obj.pk = cycle.pk
+        obj._state.adding = False
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("CSV file"))
+
+
+@admin.register(MeterReading)
+class MeterReadingAdmin(ReadOnlyScopedAdmin):
+    list_display = (
+        "account",
+        "cycle",
+        "value",
+        "read_on",
+        "source",
+        "status",
+        "flags",
+        "consumption_kwh",
+    )
+    list_filter = ("status", "source", "company")
+    search_fields = ("account__number",)
+    list_select_related = ("account", "cycle")
+    actions = ["accept", "reject"]
+    change_list_template = "admin/billing/meterreading/change_list.html"
+    show_full_result_count = False
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="billing_meterreading_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        scope = scope_of(request.user)
+        if not (scope.all_companies or scope.kind == "company"):
+            return HttpResponse(status=403)
+        reports = None
+        form = ImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            if upload.size > 10 * 1024 * 1024:
+                form.add_error("file", _("The file is larger than 10 MB."))
+            else:
+                reports = readings_import_csv(
+                    actor=request.user,
+                    data=upload.read(),
+                    company_id=None if scope.all_companies else scope.company_id,
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import meter readings"),
+            "form": form,
+            "reports": reports,
+            "opts": self.model._meta,
+        }
+        return render(request, "admin/billing/meterreading/import.html", context)
+
+    def _review(self, request: HttpRequest, queryset: QuerySet[MeterReading], accept: bool) -> None:
+        done = 0
+        for reading in queryset.filter(status=MeterReading.Status.NEEDS_REVIEW):
+            if not scope_of(request.user).can_view_company(reading.company_id):
+                continue
+            try:
+                reading_review(actor=request.user, reading=reading, accept=accept)
+                done += 1
+            except ApplicationError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+        self.message_user(request, _("%(n)d readings reviewed.") % {"n": done})
+
+    @admin.action(description=_("Accept the selected readings"))
+    def accept(self, request: HttpRequest, queryset: QuerySet[MeterReading]) -> None:
+        self._review(request, queryset, True)
+
+    @admin.action(description=_("Reject the selected readings"))
+    def reject(self, request: HttpRequest, queryset: QuerySet[MeterReading]) -> None:
+        self._review(request, queryset, False)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Needed for actions on the changelist; the change form itself stays read-only.
+        return obj is None and scope_of(request.user).kind in ("establishment", "company")
+
+
+class BillLineInline(admin.TabularInline):
+    model = BillLine
+    extra = 0
+    can_delete = False
+    fields = ("position", "label_ar", "label_en", "kwh", "unit_price", "amount")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Bill)
+class BillAdmin(ReadOnlyScopedAdmin):
+    list_display = (
+        "number",
+        "account",
+        "cycle",
+        "consumption_kwh",
+        "estimated",
+        "amount",
+        "status",
+        "documents",
+    )
+    list_filter = ("status", "estimated", "company")
+    search_fields = ("number", "account__number")
+    list_select_related = ("account", "cycle")
+    inlines = [BillLineInline]
+    show_full_result_count = False
+
+    @admin.display(description=_("total"))
+    def amount(self, obj: Bill) -> str:
+        return format_amount(obj.total + obj.adjusted)
+
+    @admin.display(description=_("documents"))
+    def documents(self, obj: Bill) -> str:
+        url = reverse("admin:billing_bill_document", args=[obj.pk])
+        return format_html(
+            '<a href="{}?format=pdf">PDF</a> · <a href="{}?format=html">HTML</a> · '
+            '<a href="{}?format=thermal">80mm</a>',
+            url,
+            url,
+            url,
+        )
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "<int:pk>/document/",
+                self.admin_site.admin_view(self.document_view),
+                name="billing_bill_document",
+            ),
+            *super().get_urls(),
+        ]
+
+    def document_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        bill = get_object_or_404(self.get_queryset(request), pk=pk)
+        doc = bill_document(bill=bill)
+        language = (get_language() or "ar")[:2]
+        kind = request.GET.get("format", "pdf")
+        if kind == "html":
+            return HttpResponse(bill_html(doc, language=language))
+        if kind == "thermal":
+            return HttpResponse(bill_thermal_html(doc, language=language))
+        response = HttpResponse(bill_pdf(doc, language=language), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="bill-{bill.number}.pdf"'
+        return response
+
+
+@admin.register(BillingRun)
+class BillingRunAdmin(ReadOnlyScopedAdmin):
+    list_display = (
+        "company",
+        "cycle",
+        "state",
+        "progress",
+        "bills_created",
+        "started_at",
+        "finished_at",
+    )
+    list_filter = ("state", "company")
+
+    @admin.display(description=_("progress"))
+    def progress(self, obj: BillingRun) -> str:
+        return format_html(
+            '<progress max="100" value="{}"></progress> {}% ({} / {})',
+            obj.percent,
+            obj.percent,
+            obj.accounts_done,
+            obj.accounts_total,
+        )
+
+
+class AdjustmentForm(forms.ModelForm):
+    class Meta:
+        model = Adjustment
+        fields = ("bill", "kind", "amount", "reason", "note")
+
+
+@admin.register(Adjustment)
+class AdjustmentAdmin(ScopedAdmin):
+    form = AdjustmentForm
+    list_display = (
+        "bill",
+        "kind",
+        "amount_display",
+        "reason",
+        "state",
+        "requested_by",
+        "approved_by",
+    )
+    list_filter = ("state", "kind", "reason")
+    raw_id_fields = ("bill",)
+    actions = ["approve", "reject"]
+
+    @admin.display(description=_("amount"))
+    def amount_display(self, obj: Adjustment) -> str:
+        return format_amount(obj.amount)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "bill":
+            kwargs["queryset"] = Bill.objects.filter(company__in=companies_visible(request.user))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Adjustment, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        try:
+            saved = adjustment_request(
+                actor=request.user,
+                bill=data["bill"],
+                kind=data["kind"],
+                amount=data["amount"],
+                reason=data["reason"],
+                note=data.get("note", ""),
+            )
+        except ApplicationError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
+        obj.pk = saved.pk
+        obj._state.adding = False
+
+    def _decide(self, request: HttpRequest, queryset: QuerySet[Adjustment], approve: bool) -> None:
+        for adjustment in queryset.filter(state=Adjustment.State.PENDING):
+            try:
+                adjustment_decide(actor=request.user, adjustment=adjustment, approve=approve)
+            except ApplicationError as exc:
+                self.message_user(request, f"{adjustment}: {exc}", messages.ERROR)
+
+    @admin.action(description=_("Approve the selected adjustments"))
+    def approve(self, request: HttpRequest, queryset: QuerySet[Adjustment]) -> None:
+        self._decide(request, queryset, True)
+
+    @admin.action(description=_("Reject the selected adjustments"))
+    def reject(self, request: HttpRequest, queryset: QuerySet[Adjustment]) -> None:
+        self._decide(request, queryset, False)

@@ -1,0 +1,202 @@
+"""Bills (الفاتورة), their lines, billing runs and adjustments (credit and debit notes).
+
+A bill is never edited after issue: its lines and total are fixed; what was paid and adjusted
+since is kept in `paid` and `adjusted`, and corrections are Adjustments posted to the ledger.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Bill(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        PARTLY_PAID = "partly_paid", _("partly paid")
+        PAID = "paid", _("paid")
+        CANCELLED = "cancelled", _("cancelled")
+
+    company = models.ForeignKey(
+        "organizations.Company", on_delete=models.PROTECT, verbose_name=_("company")
+    )
+    account = models.ForeignKey(
+        "accounts.Account",
+        on_delete=models.PROTECT,
+        related_name="bills",
+        verbose_name=_("account"),
+    )
+    cycle = models.ForeignKey(
+        "billing.BillingCycle", on_delete=models.PROTECT, verbose_name=_("cycle")
+    )
+    number = models.CharField(_("bill number"), max_length=20)
+    category = models.CharField(_("category"), max_length=16)
+    tariff = models.ForeignKey("billing.Tariff", on_delete=models.PROTECT, verbose_name=_("tariff"))
+    reading = models.ForeignKey(
+        "billing.MeterReading", null=True, blank=True, on_delete=models.PROTECT
+    )
+    previous_reading = models.BigIntegerField(_("previous reading"), null=True, blank=True)
+    current_reading = models.BigIntegerField(_("current reading"), null=True, blank=True)
+    consumption_kwh = models.BigIntegerField(_("consumption (kWh)"))
+    estimated = models.BooleanField(_("estimated"), default=False)
+    total = models.BigIntegerField(_("total"))
+    adjusted = models.BigIntegerField(_("adjustments"), default=0)
+    paid = models.BigIntegerField(_("paid"), default=0)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    issue_date = models.DateField(_("issue date"))
+    due_date = models.DateField(_("due date"))
+    entry = models.ForeignKey(
+        "ledger.JournalEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("bill")
+        verbose_name_plural = _("bills")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "account", "cycle"], name="bill_one_per_cycle"
+            ),
+            models.UniqueConstraint(fields=["company", "number"], name="bill_number_uniq"),
+            models.CheckConstraint(condition=Q(paid__gte=0), name="bill_paid_nonnegative"),
+            models.CheckConstraint(
+                condition=Q(paid__lte=models.F("total") + models.F("adjusted")) | Q(paid=0),
+                name="bill_not_overpaid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["company", "account", "status"], name="bill_account_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def outstanding(self) -> int:
+        """What is still due on this bill, in minor units."""
+        if self.status == self.Status.CANCELLED:
+            return 0
+        return max(self.total + self.adjusted - self.paid, 0)
+
+
+class BillLine(models.Model):
+    class Kind(models.TextChoices):
+        ENERGY = "energy", _("energy")
+        CHARGE = "charge", _("fixed charge")
+        FEE = "fee", _("fee")
+        CORRECTION = "correction", _("estimate correction")
+
+    company = models.ForeignKey("organizations.Company", on_delete=models.PROTECT)
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    code = models.CharField(max_length=32)
+    label_ar = models.CharField(max_length=120)
+    label_en = models.CharField(max_length=120)
+    kwh = models.BigIntegerField(null=True, blank=True)
+    unit_price = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    amount = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("bill line")
+        verbose_name_plural = _("bill lines")
+        ordering = ["bill", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.bill_id}#{self.position}"
+
+
+class BillingRun(models.Model):
+    """Progress of one company's billing run for a cycle; a rerun resumes it."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+
+    company = models.ForeignKey(
+        "organizations.Company", on_delete=models.PROTECT, verbose_name=_("company")
+    )
+    cycle = models.ForeignKey(
+        "billing.BillingCycle", on_delete=models.PROTECT, verbose_name=_("cycle")
+    )
+    state = models.CharField(_("state"), max_length=16, choices=State.choices)
+    accounts_total = models.PositiveIntegerField(_("accounts"), default=0)
+    accounts_done = models.PositiveIntegerField(_("accounts done"), default=0)
+    bills_created = models.PositiveIntegerField(_("bills created"), default=0)
+    last_account_id = models.BigIntegerField(default=0)
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("billing run")
+        verbose_name_plural = _("billing runs")
+        constraints = [
+            models.UniqueConstraint(fields=["company", "cycle"], name="billingrun_one_per_cycle")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cycle}"
+
+    @property
+    def percent(self) -> int:
+        if not self.accounts_total:
+            return 100 if self.state == self.State.DONE else 0
+        return min(100, self.accounts_done * 100 // self.accounts_total)
+
+
+class Adjustment(models.Model):
+    """A credit or debit note against a bill, with a reason and an approver."""
+
+    class Kind(models.TextChoices):
+        CREDIT = "credit", _("credit note")
+        DEBIT = "debit", _("debit note")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("awaiting approval")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+
+    class Reason(models.TextChoices):
+        WRONG_READING = "wrong_reading", _("wrong reading")
+        ESTIMATE_CORRECTION = "estimate_correction", _("estimated bill corrected")
+        TARIFF_ERROR = "tariff_error", _("wrong tariff or category")
+        METER_FAULT = "meter_fault", _("faulty meter")
+        COMPLAINT = "complaint", _("complaint upheld")
+        OTHER = "other", _("other")
+
+    company = models.ForeignKey(
+        "organizations.Company", on_delete=models.PROTECT, verbose_name=_("company")
+    )
+    bill = models.ForeignKey(
+        Bill, on_delete=models.PROTECT, related_name="adjustments", verbose_name=_("bill")
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    amount = models.BigIntegerField(_("amount"))
+    reason = models.CharField(_("reason"), max_length=32, choices=Reason.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    entry = models.ForeignKey(
+        "ledger.JournalEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("adjustment")
+        verbose_name_plural = _("adjustments")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="adjustment_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount} on {self.bill_id}"
