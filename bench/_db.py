@@ -7,6 +7,7 @@ import atexit
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,3 +45,34 @@ def fresh_database(server_url: str | None, name: str) -> None:
 
     django.setup()
     call_command("migrate", verbosity=0)
+
+
+def reference_rows_per_s(rows: int) -> float:
+    """Rows per second of the database's own bulk path (COPY / executemany) for rows shaped
+    like an account or a bill, into a scratch table."""
+    from django.db import connection, transaction
+
+    data = [
+        (f"01{i:010d}", "household", "active", "محمد أحمد الحلبي", "0944123456", "المزة، شارع")
+        for i in range(rows)
+    ]
+    with connection.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS bench_ref")
+        cur.execute(
+            "CREATE TABLE bench_ref (number varchar(12), category varchar(16), status varchar(16),"
+            " holder varchar(200), phone varchar(20), address varchar(300))"
+        )
+    start = time.perf_counter()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            raw = cur.cursor
+            with raw.copy("COPY bench_ref FROM STDIN") as copy:
+                for row in data:
+                    copy.write_row(row)
+    else:
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.executemany("INSERT INTO bench_ref VALUES (%s, %s, %s, %s, %s, %s)", data)
+    elapsed = time.perf_counter() - start
+    with connection.cursor() as cur:
+        cur.execute("DROP TABLE bench_ref")
+    return rows / elapsed

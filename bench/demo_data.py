@@ -21,37 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _db import fresh_database
-
-
-def _reference(rows: int) -> float:
-    """Rows per second of the database's bulk path for account-shaped rows."""
-    from django.db import connection, transaction
-
-    data = [
-        (f"01{i:010d}", "household", "active", "محمد أحمد الحلبي", "0944123456", "المزة، شارع")
-        for i in range(rows)
-    ]
-    with connection.cursor() as cur:
-        cur.execute("DROP TABLE IF EXISTS bench_ref")
-        cur.execute(
-            "CREATE TABLE bench_ref (number varchar(12), category varchar(16), status varchar(16),"
-            " holder varchar(200), phone varchar(20), address varchar(300))"
-        )
-    start = time.perf_counter()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            raw = cur.cursor
-            with raw.copy("COPY bench_ref FROM STDIN") as copy:
-                for row in data:
-                    copy.write_row(row)
-    else:
-        with transaction.atomic(), connection.cursor() as cur:
-            cur.executemany("INSERT INTO bench_ref VALUES (%s, %s, %s, %s, %s, %s)", data)
-    elapsed = time.perf_counter() - start
-    with connection.cursor() as cur:
-        cur.execute("DROP TABLE bench_ref")
-    return rows / elapsed
+from _db import fresh_database, reference_rows_per_s
 
 
 def main() -> None:
@@ -73,7 +43,7 @@ def main() -> None:
     created = demo_accounts_load(count=args.accounts, seed=args.seed)
     elapsed = time.perf_counter() - start
     per_s = created / elapsed
-    ref_per_s = _reference(args.accounts)
+    ref_per_s = reference_rows_per_s(args.accounts)
     projected_1m = 1_000_000 / per_s
     print(f"{connection.vendor}: {created} accounts (+meters) in {elapsed:.1f}s = {per_s:,.0f}/s")
     print(f"reference bulk insert: {ref_per_s:,.0f} rows/s")

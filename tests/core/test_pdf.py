@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Any
 
 import pytest
 from fontTools.ttLib import TTFont
@@ -27,8 +28,9 @@ def embedded_fonts(pdf: bytes) -> dict[str, str]:
     """{PDF font name without subset tag: PostScript name inside the embedded program}."""
     found: dict[str, str] = {}
     for page in PdfReader(io.BytesIO(pdf)).pages:
-        for font in page["/Resources"]["/Font"].values():
-            font = font.get_object()
+        resources: Any = page["/Resources"]
+        for ref in resources["/Font"].values():
+            font = ref.get_object()
             name = str(font["/BaseFont"]).split("+", 1)[-1]
             descendant = font["/DescendantFonts"][0].get_object()
             program = descendant["/FontDescriptor"]["/FontFile2"].get_object().get_data()

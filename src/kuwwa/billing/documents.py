@@ -8,7 +8,7 @@ language asked for (amounts only through kuwwa.core.money), so templates hold la
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -67,18 +67,13 @@ class BillDocument:
     status_label: str
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name in {"total", "previous_balance", "credit", "amount_due"} and (
-                not isinstance(value, int) or isinstance(value, bool)
-            ):
-                raise TypeError(f"{f.name}: money is an int of minor units")
         if not isinstance(self.lines, tuple):
             object.__setattr__(self, "lines", tuple(self.lines))
-        for line in self.lines:
-            if not isinstance(line.amount, int) or isinstance(line.amount, bool):
-                raise TypeError("line amount: money is an int of minor units")
-        self.qr_text  # noqa: B018 - refuses a bill whose QR could not be printed
+        amounts = [self.total, self.previous_balance, self.credit, self.amount_due]
+        for minor in amounts + [line.amount for line in self.lines]:
+            if not isinstance(minor, int) or isinstance(minor, bool):
+                raise TypeError("money is an int of minor units")
+        _ = self.qr_text  # refuses, at once, a bill whose QR code could not be printed
 
     @property
     def qr_text(self) -> str:
@@ -166,7 +161,7 @@ def _context(doc: BillDocument, lang: str) -> dict[str, Any]:
         ],
         "total": money(doc.total),
         "previous_balance": money(doc.previous_balance),
-        "credit": money(-doc.credit) if doc.credit else money(0),
+        "credit": money(-doc.credit),  # shown as the deduction it is
         "amount_due": money(doc.amount_due),
         "status": doc.status_label,
         "qr_text": _ltr(doc.qr_text),

@@ -270,12 +270,9 @@ def _write_chunk(company: Company, cycle: BillingCycle, drafts: list[_Draft]) ->
             for position, line in enumerate(d.lines, start=1)
         ]
     )
-    specs_by_bill = [(b, _entry_spec(b, d.lines)) for b, d in zip(bills, drafts, strict=True)]
-    posted = [(b, s) for b, s in specs_by_bill if s is not None]
-    entries = journal_post_many(specs=[s for _b, s in posted])
-    for (bill, _spec), entry in zip(posted, entries, strict=True):
-        bill.entry_id = entry.pk
-    Bill.objects.bulk_update([b for b, _s in posted], ["entry"], batch_size=CHUNK)
+    # Each entry names its bill (source_type="bill", source_id=bill.pk).
+    specs = [_entry_spec(b, d.lines) for b, d in zip(bills, drafts, strict=True)]
+    journal_post_many(specs=[s for s in specs if s is not None])
     digest = hashlib.sha256(
         "\n".join(f"{b.number}:{b.account_id}:{b.total}" for b in bills).encode()
     ).hexdigest()

@@ -64,6 +64,26 @@ def ledger_account_id(*, company_id: int, code: str) -> int:
     return account.pk
 
 
+def ledger_account_ids(*, company_id: int, codes: set[str]) -> dict[str, int]:
+    """Ids of several accounts of one company in one query, creating the missing ones."""
+    found = {
+        code: _account_ids[(company_id, code)]
+        for code in codes
+        if (company_id, code) in _account_ids
+    }
+    missing = codes - set(found)
+    if missing:
+        rows = LedgerAccount.objects.filter(company_id=company_id, code__in=missing)
+        found.update({code: pk for code, pk in rows.values_list("code", "pk")})
+        for code in missing - set(found):
+            found[code] = ledger_account_id(company_id=company_id, code=code)
+        for code in missing:
+            transaction.on_commit(
+                partial(_account_ids.__setitem__, (company_id, code), found[code])
+            )
+    return found
+
+
 def _check(spec: EntrySpec) -> None:
     if len(spec.lines) < 2:
         raise UnbalancedEntry(_("A journal entry needs at least two lines."))
@@ -103,11 +123,18 @@ def journal_post_many(*, specs: Sequence[EntrySpec], actor: Any = None) -> list[
         for spec in specs
     ]
     JournalEntry.objects.bulk_create(entries)
+    wanted: dict[int, set[str]] = {}
+    for spec in specs:
+        wanted.setdefault(spec.company_id, set()).update(line.code for line in spec.lines)
+    ids = {
+        company_id: ledger_account_ids(company_id=company_id, codes=codes)
+        for company_id, codes in wanted.items()
+    }
     postings = [
         Posting(
             company_id=spec.company_id,
             entry_id=entry.pk,
-            ledger_account_id=ledger_account_id(company_id=spec.company_id, code=line.code),
+            ledger_account_id=ids[spec.company_id][line.code],
             amount=line.amount,
             subscriber_id=line.subscriber_id,
         )

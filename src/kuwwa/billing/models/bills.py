@@ -47,9 +47,6 @@ class Bill(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=Status.choices)
     issue_date = models.DateField(_("issue date"))
     due_date = models.DateField(_("due date"))
-    entry = models.ForeignKey(
-        "ledger.JournalEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
 
     class Meta:
         verbose_name = _("bill")

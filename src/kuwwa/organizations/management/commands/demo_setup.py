@@ -24,6 +24,7 @@ class Command(BaseCommand):
             no_progress=True,
             stdout=self.stdout,
         )
+        call_command("demo_billing", seed=options["seed"], stdout=self.stdout)
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
         self.stdout.write(f"  {'username':<16} {'role':<22} scope")
