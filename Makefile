@@ -40,8 +40,12 @@ format: $(STAMP)
 messages: $(STAMP)
 	cd src/kuwwa && ../../$(BIN)/kuwwa makemessages -l ar -l en --no-obsolete && ../../$(BIN)/kuwwa compilemessages
 
+BENCH_PG ?= postgres://postgres@127.0.0.1:5432/
 bench: $(STAMP)
-	$(BIN)/python bench/demo_data.py
+	$(BIN)/python bench/demo_data.py --accounts 50000
+	$(BIN)/python bench/demo_data.py --accounts 100000 --db $(BENCH_PG)
+	$(BIN)/python bench/billing.py --accounts 20000
+	$(BIN)/python bench/billing.py --accounts 100000 --db $(BENCH_PG)
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* .mypy_cache .ruff_cache

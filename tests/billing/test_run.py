@@ -41,6 +41,7 @@ def test_a_reading_becomes_a_bill_with_band_lines_and_ledger_postings(
     assert bill.total == 390_000_00 + sum(line.amount for line in bill.lines.exclude(kind="energy"))
     assert bill.number.startswith("01202606") and len(bill.number) == 15
     assert not bill.estimated and bill.status == Bill.Status.OPEN
+    assert (bill.previous_reading, bill.current_reading) == (0, 450)
     assert subscriber_balance(company_id=account.company_id, subscriber_id=account.pk) == bill.total
     assert (
         ledger_balance(company_id=account.company_id, code=chart.revenue("household"))
@@ -66,6 +67,7 @@ def test_no_reading_means_an_estimated_bill_trued_up_by_the_next_actual(
     assert estimated.estimated
     assert estimated.consumption_kwh == round(600 / 59 * 61)
     assert MeterReading.objects.get(account=account, cycle=second).source == "estimated"
+    assert (estimated.previous_reading, estimated.current_reading) == (600, 600 + 620)
     third = open_cycle("2026-06")
     # The actual reading is below the estimate: the next bill credits the difference.
     outcome = reading_submit(
@@ -74,6 +76,7 @@ def test_no_reading_means_an_estimated_bill_trued_up_by_the_next_actual(
     assert "estimate_true_up" in outcome.reading.flags
     billing_run(actor=None, company=account.company, cycle=third)
     trued = Bill.objects.get(account=account, cycle=third)
+    assert (trued.previous_reading, trued.current_reading) == (1220, 1000)
     assert trued.consumption_kwh == 1000 - (600 + estimated.consumption_kwh)
     correction = trued.lines.get(kind="correction")
     assert correction.amount < 0

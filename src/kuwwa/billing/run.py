@@ -139,7 +139,9 @@ def _drafts(
     if last_values:
         for meter_id, value in (
             MeterReading.objects.filter(
-                meter_id__in=list(last_values), status=MeterReading.Status.ACCEPTED
+                meter_id__in=list(last_values),
+                status=MeterReading.Status.ACCEPTED,
+                cycle__period_start__lt=cycle.period_start,
             )
             .order_by("read_on", "pk")
             .values_list("meter_id", "value")
