@@ -89,3 +89,11 @@ def make_account(db: Any, company: Callable[[str], Company]) -> Callable[..., Ac
         return account
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_ledger_cache() -> None:
+    """Transactional tests empty the tables; cached ledger account ids must not survive that."""
+    from kuwwa.ledger.services import ledger_cache_clear
+
+    ledger_cache_clear()

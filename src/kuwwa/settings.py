@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "kuwwa.accounts",
     "kuwwa.ledger",
     "kuwwa.billing",
+    "kuwwa.collection",
+    "kuwwa.settlement",
 ]
 
 MIDDLEWARE = [
@@ -140,6 +142,17 @@ MEDIA_ROOT = VAR_DIR / "media"
 
 # --- Kuwwa ----------------------------------------------------------------------------------
 KUWWA_CURRENCY = os.environ.get("KUWWA_CURRENCY", "SYP")
+# The address printed in receipt QR codes, where anyone can verify a receipt.
+KUWWA_PUBLIC_URL = os.environ.get("KUWWA_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Ed25519 private key (32 bytes, base64) that signs receipts; a demo key is generated under var/.
+KUWWA_RECEIPT_SIGNING_KEY = os.environ.get("KUWWA_RECEIPT_SIGNING_KEY", "")
+if PRODUCTION and not KUWWA_RECEIPT_SIGNING_KEY:
+    raise ImproperlyConfigured("KUWWA_RECEIPT_SIGNING_KEY is required when KUWWA_ENV=production")
+# SMS: "outbox" keeps messages in the database and the log; "http" posts them to a gateway.
+KUWWA_SMS_BACKEND = os.environ.get("KUWWA_SMS_BACKEND", "outbox")
+KUWWA_SMS_HTTP_URL = os.environ.get("KUWWA_SMS_HTTP_URL", "")
+KUWWA_SMS_HTTP_TOKEN = os.environ.get("KUWWA_SMS_HTTP_TOKEN", "")
+KUWWA_SMS_SENDER = os.environ.get("KUWWA_SMS_SENDER", "Kuwwa")
 
 
 def _cutoff(value: str) -> dt.time | None:

@@ -2,7 +2,9 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
+from kuwwa.api import api
 from kuwwa.core import views as core_views
 
 admin.site.site_header = admin.site.site_title = "Kuwwa — الكوة الواحدة"
@@ -11,4 +13,9 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    # DESIGN.md: "OpenAPI 3 published at /api/docs"; the versioned API keeps its own docs.
+    path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
+    path("api/docs/", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
+    path("", include("kuwwa.collection.urls")),
 ]

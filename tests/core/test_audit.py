@@ -79,7 +79,7 @@ def test_events_cannot_be_changed_or_deleted_through_the_orm(make_account) -> No
         AuditEvent.objects.all().delete()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_audit_outside_a_transaction_is_refused(company) -> None:
     with pytest.raises(RuntimeError):
         audit_record(company=company("01"), action="x")

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +30,7 @@ from kuwwa.core.counters import counter_next
 from kuwwa.core.errors import Conflict
 from kuwwa.core.money import currency, round_to_minor
 from kuwwa.ledger import chart
+from kuwwa.ledger.models import Posting
 from kuwwa.ledger.services import EntrySpec, Line, journal_post_many
 from kuwwa.organizations.models import Company
 
@@ -209,6 +210,36 @@ def _entry_spec(bill: Bill, lines: list[LineDraft]) -> EntrySpec | None:
     )
 
 
+def _credits(account_ids: list[int]) -> dict[int, int]:
+    """Credit (advance payments, overpayments) each account has, to apply to its new bill."""
+    if not account_ids:
+        return {}
+    rows = (
+        Posting.objects.filter(
+            subscriber_id__in=account_ids, ledger_account__code=chart.SUBSCRIBER_CREDIT
+        )
+        .values("subscriber_id")
+        .annotate(total=Sum("amount"))
+    )
+    return {r["subscriber_id"]: -int(r["total"]) for r in rows if r["total"] and r["total"] < 0}
+
+
+def _credit_spec(bill: Bill) -> EntrySpec:
+    """Move the applied credit onto the bill: credit is used, the receivable is settled."""
+    return EntrySpec(
+        company_id=bill.company_id,
+        kind="credit_applied",
+        lines=[
+            Line(chart.SUBSCRIBER_CREDIT, bill.credit_applied, bill.account_id),
+            Line(chart.RECEIVABLES, -bill.credit_applied, bill.account_id),
+        ],
+        business_date=bill.issue_date,
+        memo=f"credit applied to bill {bill.number}",
+        source_type="bill",
+        source_id=bill.pk,
+    )
+
+
 def _write_chunk(company: Company, cycle: BillingCycle, drafts: list[_Draft]) -> list[Bill]:
     if not drafts:
         return []
@@ -253,6 +284,12 @@ def _write_chunk(company: Company, cycle: BillingCycle, drafts: list[_Draft]) ->
                 due_date=cycle.due_date,
             )
         )
+    credits = _credits([b.account_id for b in bills if b.total > 0])
+    for bill in bills:
+        applied = min(credits.get(bill.account_id, 0), max(bill.total, 0))
+        if applied > 0:
+            bill.paid = bill.credit_applied = applied
+            bill.status = Bill.Status.PAID if applied == bill.total else Bill.Status.PARTLY_PAID
     Bill.objects.bulk_create(bills)
     BillLine.objects.bulk_create(
         [
@@ -274,6 +311,7 @@ def _write_chunk(company: Company, cycle: BillingCycle, drafts: list[_Draft]) ->
     )
     # Each entry names its bill (source_type="bill", source_id=bill.pk).
     specs = [_entry_spec(b, d.lines) for b, d in zip(bills, drafts, strict=True)]
+    specs += [_credit_spec(b) for b in bills if b.credit_applied]
     journal_post_many(specs=[s for s in specs if s is not None])
     digest = hashlib.sha256(
         "\n".join(f"{b.number}:{b.account_id}:{b.total}" for b in bills).encode()

@@ -99,3 +99,31 @@ class AuditEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.company_id}#{self.seq} {self.action}"
+
+
+class SmsMessage(models.Model):
+    """An outgoing SMS, written in the transaction of what caused it (the outbox)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    company = models.ForeignKey("organizations.Company", on_delete=models.PROTECT)
+    phone = models.CharField(_("phone"), max_length=20)
+    text = models.CharField(_("text"), max_length=480)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    reference = models.CharField(max_length=100, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("SMS message")
+        verbose_name_plural = _("SMS messages")
+        indexes = [models.Index(fields=["company", "status"], name="sms_company_status")]
+
+    def __str__(self) -> str:
+        return f"{self.phone}: {self.status}"

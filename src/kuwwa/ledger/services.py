@@ -104,11 +104,19 @@ def _check(spec: EntrySpec) -> None:
         )
 
 
-@transaction.atomic
 def journal_post_many(*, specs: Sequence[EntrySpec], actor: Any = None) -> list[JournalEntry]:
-    """Post several balanced entries with bulk inserts (the billing run posts thousands)."""
+    """Post several balanced entries with bulk inserts (the billing run posts thousands).
+
+    Every entry is checked before anything is written, so a refusal leaves the caller's
+    transaction usable; the writes join the caller's transaction without a savepoint.
+    """
     for spec in specs:
         _check(spec)
+    return _write_entries(specs, actor)
+
+
+@transaction.atomic(savepoint=False)
+def _write_entries(specs: Sequence[EntrySpec], actor: Any) -> list[JournalEntry]:
     today = current_business_date()
     entries = [
         JournalEntry(
@@ -169,7 +177,7 @@ def journal_post(
     return journal_post_many(specs=[spec], actor=actor)[0]
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def journal_reverse(
     *,
     entry: JournalEntry,
@@ -216,3 +224,9 @@ def journal_reverse(
         ]
     )
     return reversal
+
+
+def ledger_cache_clear() -> None:
+    """Forget cached account ids: for tests and restores that replace the tables under a
+    running process."""
+    _account_ids.clear()

@@ -30,6 +30,21 @@ class Company(models.Model):
     governorate_ar = models.CharField(_("governorate (Arabic)"), max_length=100, blank=True)
     governorate_en = models.CharField(_("governorate (English)"), max_length=100, blank=True)
     is_establishment = models.BooleanField(_("is the establishment"), default=False)
+    payment_policy = models.CharField(
+        _("partial payments"),
+        max_length=8,
+        choices=[
+            ("any", _("any amount")),
+            ("minimum", _("at least a minimum")),
+            ("exact", _("the exact amount due")),
+        ],
+        default="any",
+    )
+    payment_minimum = models.BigIntegerField(
+        _("minimum payment (minor units)"),
+        default=0,
+        help_text=_("With the minimum policy: the least a payment may be, unless less is due."),
+    )
 
     objects = CompanyQuerySet.as_manager()
 

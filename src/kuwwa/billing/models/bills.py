@@ -44,6 +44,11 @@ class Bill(models.Model):
     total = models.BigIntegerField(_("total"))
     adjusted = models.BigIntegerField(_("adjustments"), default=0)
     paid = models.BigIntegerField(_("paid"), default=0)
+    credit_applied = models.BigIntegerField(
+        _("credit applied"),
+        default=0,
+        help_text="part of `paid` that came from the subscriber's credit",
+    )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices)
     issue_date = models.DateField(_("issue date"))
     due_date = models.DateField(_("due date"))

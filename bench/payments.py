@@ -1,0 +1,216 @@
+"""Benchmark: payments per second through `payment_create`, with 1, 8 and 32 workers.
+
+Each worker is a process with its own database connection, paying random open bills of random
+companies at random centers (so most payments cross companies) for a fixed time. The reference,
+measured in the same run on the same server, is pgbench's TPC-B-like transaction rate (or, on
+SQLite, the same four-statement TPC-B-like transaction in a loop). Target (issue 4): at 8
+workers, at least 0.3 × pgbench's TPS.
+
+    python bench/payments.py --db postgres://postgres@127.0.0.1:5432/ [--accounts 20000]
+    python bench/payments.py            # SQLite
+
+It prints one JSON line per configuration; the PostgreSQL 8-worker line is last.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import random
+import re
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _db import fresh_database
+
+
+def _prepare(accounts: int) -> None:
+    from kuwwa.accounts.demo import demo_accounts_load
+    from kuwwa.billing.cycles import cycle_open
+    from kuwwa.billing.demo import demo_readings_load
+    from kuwwa.billing.run import billing_run
+    from kuwwa.organizations.demo import demo_organisation_setup
+    from kuwwa.organizations.models import Company
+
+    demo_organisation_setup()
+    demo_accounts_load(count=accounts, seed=3)
+    for company in Company.objects.distribution():
+        cycle = cycle_open(actor=None, company=company, code="2026-06")
+        demo_readings_load(company=company, cycle=cycle, seed=3)
+        billing_run(actor=None, company=company, cycle=cycle)
+
+
+def _worker(env: dict[str, str], worker: int, seconds: float, queue: Any) -> None:
+    os.environ.update(env)
+    os.environ["KUWWA_LOG_LEVEL"] = "WARNING"
+    import django
+
+    django.setup()
+    from kuwwa.billing.models import Bill
+    from kuwwa.collection.services import PaymentRequest, payment_create
+    from kuwwa.core.errors import ApplicationError
+    from kuwwa.organizations.models import CollectionCenter
+
+    rng = random.Random(worker)
+    centers = list(CollectionCenter.objects.filter(kind="counter"))
+    bills = list(
+        Bill.objects.filter(status="open", total__gt=0).values_list("account__number", "total")
+    )
+    done = refused = 0
+    errors: dict[str, int] = {}
+    latencies = []
+    end = time.perf_counter() + seconds
+    n = 0
+    while time.perf_counter() < end:
+        number, total = rng.choice(bills)
+        n += 1
+        request = PaymentRequest(
+            account_number=number,
+            amount=max(total // rng.choice((1, 2, 4, 10)), 100),
+            center=rng.choice(centers),
+            client_reference=f"bench-{worker}-{n}",
+        )
+        start = time.perf_counter()
+        try:
+            payment_create(actor=None, request=request)
+            done += 1
+        except ApplicationError:
+            refused += 1
+        except Exception as exc:  # a crash must be reported, not hang the benchmark
+            errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+        latencies.append(time.perf_counter() - start)
+    queue.put((done, refused, latencies, errors))
+
+
+def _run(workers: int, seconds: float) -> dict[str, float]:
+    env = {k: v for k, v in os.environ.items() if k in ("DATABASE_URL", "KUWWA_VAR_DIR")}
+    env["DJANGO_SETTINGS_MODULE"] = "kuwwa.settings"
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=_worker, args=(env, w, seconds, queue)) for w in range(workers)]
+    for p in procs:
+        p.start()
+    results = [queue.get(timeout=seconds + 120) for _ in procs]
+    for p in procs:
+        p.join()
+    done = sum(r[0] for r in results)
+    refused = sum(r[1] for r in results)
+    lat = sorted(x for r in results for x in r[2])
+    errors: dict[str, int] = {}
+    for r in results:
+        for name, count in r[3].items():
+            errors[name] = errors.get(name, 0) + count
+    if errors:
+        print(f"errors with {workers} workers: {errors}")
+    p50 = lat[len(lat) // 2] * 1000 if lat else 0.0
+    p99 = lat[int(len(lat) * 0.99)] * 1000 if lat else 0.0
+    return {"per_s": done / seconds, "refused": refused, "p50_ms": p50, "p99_ms": p99}
+
+
+def _pgbench(server: str, clients: int, seconds: int) -> float:
+    import psycopg
+
+    base = server.rsplit("/", 1)[0]  # as in _db.fresh_database: postgres://user@host:port
+    name = "kuwwa_bench_pgbench"
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = f"{base}/{name}"
+    subprocess.run(["pgbench", "-q", "-i", "-s", "10", url], check=True, capture_output=True)
+    out = subprocess.run(
+        ["pgbench", "-b", "tpcb-like", "-c", str(clients), "-j", "2", "-T", str(seconds), url],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    match = re.search(r"tps = ([\d.]+)", out)
+    return float(match.group(1)) if match else 0.0
+
+
+def _sqlite_tpcb(seconds: float) -> float:
+    """A TPC-B-like transaction on SQLite with the project's durability settings."""
+    path = Path(tempfile.mkdtemp(prefix="kuwwa-tpcb-")) / "tpcb.sqlite3"
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    db.execute("CREATE TABLE accounts (aid INTEGER PRIMARY KEY, bid INT, abalance INT)")
+    db.execute("CREATE TABLE tellers (tid INTEGER PRIMARY KEY, bid INT, tbalance INT)")
+    db.execute("CREATE TABLE branches (bid INTEGER PRIMARY KEY, bbalance INT)")
+    db.execute("CREATE TABLE history (tid INT, bid INT, aid INT, delta INT, mtime TEXT)")
+    db.executemany("INSERT INTO accounts VALUES (?, 1, 0)", [(i,) for i in range(100_000)])
+    db.executemany("INSERT INTO tellers VALUES (?, 1, 0)", [(i,) for i in range(10)])
+    db.execute("INSERT INTO branches VALUES (1, 0)")
+    rng = random.Random(1)
+    done = 0
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        aid, tid, delta = rng.randrange(100_000), rng.randrange(10), rng.randint(-5000, 5000)
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("UPDATE accounts SET abalance = abalance + ? WHERE aid = ?", (delta, aid))
+        db.execute("SELECT abalance FROM accounts WHERE aid = ?", (aid,)).fetchone()
+        db.execute("UPDATE tellers SET tbalance = tbalance + ? WHERE tid = ?", (delta, tid))
+        db.execute("UPDATE branches SET bbalance = bbalance + ? WHERE bid = 1", (delta,))
+        db.execute("INSERT INTO history VALUES (?, 1, ?, ?, CURRENT_TIMESTAMP)", (tid, aid, delta))
+        db.execute("COMMIT")
+        done += 1
+    return done / seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", default=os.environ.get("BENCH_DATABASE_URL"))
+    parser.add_argument("--accounts", type=int, default=20_000)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--workers", default="1,8,32")
+    args = parser.parse_args()
+    fresh_database(args.db, "kuwwa_bench_payments")
+    from django.db import connection, connections
+
+    _prepare(args.accounts)
+    vendor = connection.vendor
+    connections.close_all()
+    lines = []
+    for workers in [int(w) for w in args.workers.split(",")]:
+        figures = _run(workers, args.seconds)
+        if vendor == "postgresql":
+            ref = _pgbench(args.db, workers, int(args.seconds))
+            ref_name = "pgbench tpcb-like"
+        else:
+            ref = _sqlite_tpcb(args.seconds)
+            ref_name = "sqlite tpcb-like loop"
+        line = {
+            "bench": "payments",
+            "db": vendor,
+            "workers": workers,
+            "per_s": round(figures["per_s"], 1),
+            "refused": figures["refused"],
+            "p50_ms": round(figures["p50_ms"], 2),
+            "p99_ms": round(figures["p99_ms"], 2),
+            "ref": ref_name,
+            "ref_per_s": round(ref, 1),
+            "ratio": round(figures["per_s"] / ref, 3) if ref else None,
+        }
+        print(
+            f"{vendor} {workers:>2} workers: {figures['per_s']:,.0f} payments/s "
+            f"(p50 {figures['p50_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms); "
+            f"{ref_name} {ref:,.0f}/s"
+        )
+        lines.append(line)
+    lines.sort(key=lambda x: x["db"] == "postgresql" and x["workers"] == 8)
+    for line in lines:
+        print(json.dumps(line))
+
+
+if __name__ == "__main__":
+    main()

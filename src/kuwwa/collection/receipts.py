@@ -1,0 +1,47 @@
+"""Receipt numbers and signatures.
+
+Number: collecting company code - center code - year - 6-digit sequence, gapless per center and
+year (03-0012-2026-000123). The signature is Ed25519 over a canonical line of the receipt's
+content, so a receipt can be checked by anyone holding the public key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.utils import timezone
+
+from kuwwa.core import signing
+from kuwwa.core.counters import counter_next
+from kuwwa.organizations.models import CollectionCenter
+
+CANONICAL_VERSION = "KW1"
+
+
+def receipt_number_next(
+    *, center: CollectionCenter, company_code: str, on: dt.date
+) -> tuple[str, int]:
+    """Take the next number of the center's series for the year (row lock, gapless)."""
+    seq = counter_next(company_id=center.company_id, name=f"receipt:{center.code}:{on.year}")
+    return f"{company_code}-{center.code}-{on.year}-{seq:06d}", seq
+
+
+def receipt_canonical(
+    *, number: str, account_number: str, amount: int, issued_at: dt.datetime, owner_code: str
+) -> str:
+    """The exact text that is signed; any change to these facts breaks the signature."""
+    moment = timezone.localtime(issued_at).strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{CANONICAL_VERSION}|{number}|{account_number}|{amount}|{moment}|{owner_code}"
+
+
+def receipt_sign(canonical: str) -> str:
+    return signing.sign(canonical)
+
+
+def receipt_qr_url(canonical: str, signature: str) -> str:
+    """What the receipt's QR code holds: the public verification page with the signed facts."""
+    return (
+        f"{settings.KUWWA_PUBLIC_URL}/verify/?c={signing.b64url(canonical.encode('utf-8'))}"
+        f"&s={signature}"
+    )

@@ -1,0 +1,64 @@
+"""Collection fixtures: billed accounts of several companies, a cashier, a supervisor."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from kuwwa.billing.cycles import cycle_open
+from kuwwa.billing.models import BillingCycle
+from kuwwa.billing.readings import reading_submit
+from kuwwa.billing.run import billing_run
+from kuwwa.collection.services import PaymentRequest
+from kuwwa.organizations.models import Company
+from kuwwa.organizations.roles import Role
+
+_refs = itertools.count(1)
+
+
+@pytest.fixture
+def billed_account(make_account):
+    """An account of a company with one open bill per listed consumption (oldest first)."""
+
+    def make(company_code: str = "03", kwh: tuple[int, ...] = (450,)):
+        account = make_account(company_code)
+        company = Company.objects.get(code=company_code)
+        value = 0
+        for n, used in enumerate(kwh):
+            code = f"2026-{2 + 2 * n:02d}"
+            cycle = BillingCycle.objects.filter(company=company, code=code).first() or cycle_open(
+                actor=None, company=company, code=code
+            )
+            value += used
+            reading_submit(
+                actor=None,
+                account=account,
+                value=value,
+                read_on=cycle.reading_window_start,
+                source="reader",
+                cycle=cycle,
+            )
+            billing_run(actor=None, company=company, cycle=cycle)
+        return account
+
+    return make
+
+
+@pytest.fixture
+def cashier(make_user):
+    return make_user(Role.CASHIER, "01", "0001", username="cashier01")
+
+
+@pytest.fixture
+def supervisor(make_user):
+    return make_user(Role.SUPERVISOR, "01", "0001", username="supervisor01")
+
+
+@pytest.fixture
+def counter_request(center):
+    def make(account, amount: int, **kw) -> PaymentRequest:
+        kw.setdefault("client_reference", f"ref-{next(_refs)}")
+        return PaymentRequest(account_number=account.number, amount=amount, center=center("01"), **kw)
+
+    return make

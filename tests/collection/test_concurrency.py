@@ -1,0 +1,110 @@
+"""Two channels paying the same bill at the same moment never over-allocate it, and one client
+reference sent at once from many threads makes one payment (real threads, own connections;
+PostgreSQL row locks and SQLite's immediate transactions)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection, connections
+
+from kuwwa.billing.models import Bill
+from kuwwa.collection.models import Allocation, Payment, Receipt
+from kuwwa.collection.services import PaymentRequest, payment_create
+from kuwwa.ledger.selectors import ledger_check
+from kuwwa.organizations.models import CollectionCenter, Partner
+from kuwwa.organizations.roles import Role
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+THREADS = 8
+
+
+def _race(work: Callable[[int], Any]) -> list[Any]:
+    barrier = threading.Barrier(THREADS)
+    results: list[Any] = [None] * THREADS
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait()
+            results[i] = work(i)
+        except Exception as exc:  # collected and asserted on by the test
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return results
+
+
+def _partner_center() -> tuple[Partner, CollectionCenter]:
+    partner = Partner.objects.create(code="bank-x", name_ar="مصرف", name_en="Bank X", kind="bank")
+    center = CollectionCenter.objects.create(
+        company_id=Partner.objects.none().model._meta.apps.get_model("organizations", "Company")
+        .objects.get(code="00")
+        .pk,
+        code="9100",
+        name_ar="مصرف",
+        kind="virtual",
+        partner=partner,
+    )
+    return partner, center
+
+
+def test_concurrent_payments_of_one_bill_never_over_allocate(billed_account, make_user, center):
+    account = billed_account("03")
+    bill = Bill.objects.get(account=account)
+    cashier = make_user(Role.CASHIER, "01", "0001", username="race-cashier")
+    partner, bank = _partner_center()
+
+    def pay(i: int) -> Any:
+        if i % 2:
+            request = PaymentRequest(
+                account_number=account.number,
+                amount=bill.total,
+                center=bank,
+                client_reference=f"bank-{i}",
+                channel="bank",
+                tender="transfer",
+                partner=partner,
+                bill_number=bill.number,
+            )
+            return payment_create(actor=None, request=request)
+        request = PaymentRequest(
+            account_number=account.number,
+            amount=bill.total,
+            center=center("01"),
+            client_reference=f"counter-{i}",
+            bill_number=bill.number,
+        )
+        return payment_create(actor=cashier, request=request)
+
+    results = _race(pay)
+    successes = [r for r in results if not isinstance(r, Exception)]
+    refusals = [r for r in results if isinstance(r, Exception)]
+    assert len(successes) == 1, results
+    assert all(getattr(r, "code", "") == "BILL_ALREADY_PAID" for r in refusals), refusals
+    bill.refresh_from_db()
+    allocated = sum(Allocation.objects.filter(bill=bill).values_list("amount", flat=True))
+    assert bill.paid == allocated == bill.total
+    assert ledger_check().ok
+
+
+def test_one_reference_from_many_threads_is_one_payment(billed_account, make_user, center):
+    account = billed_account("03")
+    cashier = make_user(Role.CASHIER, "01", "0001", username="dup-cashier")
+    request = PaymentRequest(
+        account_number=account.number, amount=1000_00, center=center("01"), client_reference="SAME-KEY"
+    )
+    results = _race(lambda i: payment_create(actor=cashier, request=request))
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert len({r.payment.pk for r in results}) == 1
+    assert sum(1 for r in results if not r.replayed) == 1
+    assert Payment.objects.count() == 1 and Receipt.objects.count() == 1
+    assert connection.vendor in ("postgresql", "sqlite")
