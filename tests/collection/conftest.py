@@ -59,6 +59,8 @@ def supervisor(make_user):
 def counter_request(center):
     def make(account, amount: int, **kw) -> PaymentRequest:
         kw.setdefault("client_reference", f"ref-{next(_refs)}")
-        return PaymentRequest(account_number=account.number, amount=amount, center=center("01"), **kw)
+        return PaymentRequest(
+            account_number=account.number, amount=amount, center=center("01"), **kw
+        )
 
     return make

@@ -46,7 +46,8 @@ def _race(work: Callable[[int], Any]) -> list[Any]:
 def _partner_center() -> tuple[Partner, CollectionCenter]:
     partner = Partner.objects.create(code="bank-x", name_ar="مصرف", name_en="Bank X", kind="bank")
     center = CollectionCenter.objects.create(
-        company_id=Partner.objects.none().model._meta.apps.get_model("organizations", "Company")
+        company_id=Partner.objects.none()
+        .model._meta.apps.get_model("organizations", "Company")
         .objects.get(code="00")
         .pk,
         code="9100",
@@ -100,7 +101,10 @@ def test_one_reference_from_many_threads_is_one_payment(billed_account, make_use
     account = billed_account("03")
     cashier = make_user(Role.CASHIER, "01", "0001", username="dup-cashier")
     request = PaymentRequest(
-        account_number=account.number, amount=1000_00, center=center("01"), client_reference="SAME-KEY"
+        account_number=account.number,
+        amount=1000_00,
+        center=center("01"),
+        client_reference="SAME-KEY",
     )
     results = _race(lambda i: payment_create(actor=cashier, request=request))
     assert not [r for r in results if isinstance(r, Exception)], results

@@ -34,7 +34,9 @@ def _open(account) -> list[Bill]:
     return list(Bill.objects.filter(account=account).order_by("cycle__period_start"))
 
 
-def test_a_cashier_of_company_01_collects_a_bill_of_company_03(billed_account, cashier, counter_request):
+def test_a_cashier_of_company_01_collects_a_bill_of_company_03(
+    billed_account, cashier, counter_request
+):
     account = billed_account("03")
     bill = _open(account)[0]
     result = payment_create(actor=cashier, request=counter_request(account, bill.total))
@@ -68,7 +70,9 @@ def test_oldest_bills_first_and_the_rest_becomes_credit(billed_account, cashier,
 def test_a_named_bill_is_paid_first(billed_account, cashier, counter_request):
     account = billed_account("03", kwh=(300, 300))
     old, new = _open(account)
-    payment_create(actor=cashier, request=counter_request(account, new.total, bill_number=new.number))
+    payment_create(
+        actor=cashier, request=counter_request(account, new.total, bill_number=new.number)
+    )
     new.refresh_from_db()
     old.refresh_from_db()
     assert new.status == Bill.Status.PAID and old.paid == 0
@@ -79,17 +83,23 @@ def test_a_paid_bill_is_refused_unless_paid_to_credit(billed_account, cashier, c
     bill = _open(account)[0]
     payment_create(actor=cashier, request=counter_request(account, bill.total))
     with pytest.raises(BillAlreadyPaid) as err:
-        payment_create(actor=cashier, request=counter_request(account, 100, bill_number=bill.number))
+        payment_create(
+            actor=cashier, request=counter_request(account, 100, bill_number=bill.number)
+        )
     assert err.value.code == "BILL_ALREADY_PAID"
     with pytest.raises(NothingDue):
         payment_create(actor=cashier, request=counter_request(account, 100))
     advance = payment_create(
-        actor=cashier, request=counter_request(account, 100_00, bill_number=bill.number, to_credit=True)
+        actor=cashier,
+        request=counter_request(account, 100_00, bill_number=bill.number, to_credit=True),
     )
     assert advance.payment.to_credit == 100_00
 
 
-@pytest.mark.parametrize(("policy", "minimum", "ok", "refused"), [("exact", 0, 1.0, 0.5), ("minimum", 5_000_00, 0.9, 0.001)])
+@pytest.mark.parametrize(
+    ("policy", "minimum", "ok", "refused"),
+    [("exact", 0, 1.0, 0.5), ("minimum", 5_000_00, 0.9, 0.001)],
+)
 def test_each_company_policy_for_partial_payments(
     billed_account, cashier, counter_request, policy, minimum, ok, refused
 ):
@@ -115,7 +125,9 @@ def test_the_same_reference_returns_the_same_result_never_a_second_payment(
     assert again.receipt.number == first.receipt.number
     assert Payment.objects.count() == 1
     with pytest.raises(IdempotencyKeyReused) as err:
-        payment_create(actor=cashier, request=counter_request(account, 2000_00, client_reference="ABC-1"))
+        payment_create(
+            actor=cashier, request=counter_request(account, 2000_00, client_reference="ABC-1")
+        )
     assert err.value.code == "IDEMPOTENCY_KEY_REUSED"
     assert Payment.objects.count() == 1
 
@@ -159,12 +171,16 @@ def test_a_cashier_collects_only_at_their_own_center(billed_account, make_user, 
         payment_create(actor=elsewhere, request=counter_request(account, 100))
 
 
-def test_reversal_restores_bills_ledger_and_receipt(billed_account, cashier, supervisor, counter_request):
+def test_reversal_restores_bills_ledger_and_receipt(
+    billed_account, cashier, supervisor, counter_request
+):
     account = billed_account("03")
     bill = _open(account)[0]
     paid = payment_create(actor=cashier, request=counter_request(account, bill.total + 700))
     with pytest.raises(PermissionDenied):
-        payment_reverse(actor=cashier, payment=paid.payment, reason="wrong_amount", approver=cashier)
+        payment_reverse(
+            actor=cashier, payment=paid.payment, reason="wrong_amount", approver=cashier
+        )
     payment_reverse(actor=cashier, payment=paid.payment, reason="wrong_amount", approver=supervisor)
     bill.refresh_from_db()
     paid.receipt.refresh_from_db()
@@ -174,7 +190,9 @@ def test_reversal_restores_bills_ledger_and_receipt(billed_account, cashier, sup
     assert (summary.outstanding, summary.credit) == (bill.total, 0)
     assert ledger_check().ok
     with pytest.raises(ReversalRefused):
-        payment_reverse(actor=cashier, payment=paid.payment, reason="wrong_amount", approver=supervisor)
+        payment_reverse(
+            actor=cashier, payment=paid.payment, reason="wrong_amount", approver=supervisor
+        )
 
 
 def test_no_reversal_after_the_day_is_settled(billed_account, cashier, supervisor, counter_request):
@@ -184,7 +202,9 @@ def test_no_reversal_after_the_day_is_settled(billed_account, cashier, superviso
         company=Company.objects.get(code="00"), date=paid.payment.business_date, state="settled"
     )
     with pytest.raises(ReversalRefused):
-        payment_reverse(actor=cashier, payment=paid.payment, reason="duplicate", approver=supervisor)
+        payment_reverse(
+            actor=cashier, payment=paid.payment, reason="duplicate", approver=supervisor
+        )
 
 
 def test_inquiry_by_account_bill_number_and_scanned_qr(billed_account, cashier):
@@ -194,7 +214,9 @@ def test_inquiry_by_account_bill_number_and_scanned_qr(billed_account, cashier):
     bill = _open(account)[0]
     assert inquiry_find(user=cashier, text=account.number).account == account
     assert inquiry_find(user=cashier, text=bill.number).bill == bill
-    scanned = bill_qr_text(account_number=account.number, bill_number=bill.number, amount_minor=bill.total)
+    scanned = bill_qr_text(
+        account_number=account.number, bill_number=bill.number, amount_minor=bill.total
+    )
     arabic = scanned.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
     found = inquiry_find(user=cashier, text=arabic)
     assert (found.account, found.bill) == (account, bill)

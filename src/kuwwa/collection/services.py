@@ -42,7 +42,7 @@ from kuwwa.core.money import MAX_MINOR, format_amount
 from kuwwa.core.sms import sms_queue
 from kuwwa.ledger import chart
 from kuwwa.ledger.models import JournalEntry
-from kuwwa.ledger.services import Line, journal_post, journal_reverse
+from kuwwa.ledger.services import EntrySpec, Line, journal_post_many, journal_reverse
 from kuwwa.organizations.models import CollectionCenter, Company, Partner
 from kuwwa.organizations.roles import Role
 from kuwwa.organizations.scopes import scope_of
@@ -184,30 +184,33 @@ def _cash_code(req: PaymentRequest) -> str:
 def _post(
     payment: Payment, req: PaymentRequest, owner: Company, collector: Company, allocated: int
 ) -> None:
+    """Cash of the collector against the owner's receivable (and credit), through
+    due-to/due-from when the two companies differ."""
     settle = [Line(chart.RECEIVABLES, -allocated, payment.account_id)] if allocated else []
     if payment.to_credit:
         settle.append(Line(chart.SUBSCRIBER_CREDIT, -payment.to_credit, payment.account_id))
-    common = {
-        "kind": "payment",
-        "business_date": payment.business_date,
-        "memo": f"receipt {payment.receipt_number}",
-        "source_type": "payment",
-        "source_id": payment.pk,
-        "actor": payment.cashier,
-    }
     cash = Line(_cash_code(req), payment.amount)
     if owner.pk == collector.pk:
-        journal_post(company_id=owner.pk, lines=[cash, *settle], **common)
-        return
-    journal_post(
-        company_id=collector.pk,
-        lines=[cash, Line(chart.due_to(owner.code), -payment.amount)],
-        **common,
-    )
-    journal_post(
-        company_id=owner.pk,
-        lines=[Line(chart.due_from(collector.code), payment.amount), *settle],
-        **common,
+        books = [(owner.pk, [cash, *settle])]
+    else:
+        books = [
+            (collector.pk, [cash, Line(chart.due_to(owner.code), -payment.amount)]),
+            (owner.pk, [Line(chart.due_from(collector.code), payment.amount), *settle]),
+        ]
+    journal_post_many(
+        specs=[
+            EntrySpec(
+                company_id=company_id,
+                kind="payment",
+                lines=lines,
+                business_date=payment.business_date,
+                memo=f"receipt {payment.receipt_number}",
+                source_type="payment",
+                source_id=payment.pk,
+            )
+            for company_id, lines in books
+        ],
+        actor=payment.cashier,
     )
 
 
