@@ -1,7 +1,8 @@
 """Benchmark: payments per second through `payment_create`, with 1, 8 and 32 workers.
 
-Each worker is a process with its own database connection, paying random open bills of random
-companies at random centers (so most payments cross companies) for a fixed time. The reference,
+Each worker is a process with its own database connection: a cashier with an open shift at a
+random center, paying random open bills of random companies (so most payments cross
+companies) for a fixed time. The reference,
 measured in the same run on the same server, is pgbench's TPC-B-like transaction rate (or, on
 SQLite, the same four-statement TPC-B-like transaction in a loop). Target (issue 4): at 8
 workers, at least 0.3 × pgbench's TPS.
@@ -55,13 +56,25 @@ def _worker(env: dict[str, str], worker: int, seconds: float, queue: Any) -> Non
     import django
 
     django.setup()
+    from django.contrib.auth.models import Group
+
     from kuwwa.billing.models import Bill
+    from kuwwa.cashiering.services import shift_open
     from kuwwa.collection.services import PaymentRequest, payment_create
     from kuwwa.core.errors import ApplicationError
-    from kuwwa.organizations.models import CollectionCenter
+    from kuwwa.organizations.models import CollectionCenter, User
 
     rng = random.Random(worker)
-    centers = list(CollectionCenter.objects.filter(kind="counter"))
+    # Each worker is a cashier at a center of some company, with its own open shift.
+    center = rng.choice(list(CollectionCenter.objects.filter(kind="counter")))
+    cashier = User.objects.create(
+        username=f"bench-{os.getpid()}-{worker}",
+        scope_kind="center",
+        company_id=center.company_id,
+        center=center,
+    )
+    cashier.groups.add(Group.objects.get(name="cashier"))
+    shift = shift_open(actor=cashier, opening_float=0)
     bills = list(
         Bill.objects.filter(status="open", total__gt=0).values_list("account__number", "total")
     )
@@ -76,12 +89,13 @@ def _worker(env: dict[str, str], worker: int, seconds: float, queue: Any) -> Non
         request = PaymentRequest(
             account_number=number,
             amount=max(total // rng.choice((1, 2, 4, 10)), 100),
-            center=rng.choice(centers),
+            center=center,
             client_reference=f"bench-{worker}-{n}",
+            shift_id=shift.pk,
         )
         start = time.perf_counter()
         try:
-            payment_create(actor=None, request=request)
+            payment_create(actor=cashier, request=request)
             done += 1
         except ApplicationError:
             refused += 1

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "kuwwa.ledger",
     "kuwwa.billing",
     "kuwwa.collection",
+    "kuwwa.cashiering",
     "kuwwa.settlement",
 ]
 
@@ -168,6 +169,12 @@ def _cutoff(value: str) -> dt.time | None:
 KUWWA_READING_HIGH_FACTOR = os.environ.get("KUWWA_READING_HIGH_FACTOR", "3")
 KUWWA_READING_LOW_FACTOR = os.environ.get("KUWWA_READING_LOW_FACTOR", "0.25")
 KUWWA_READING_TRAILING_CYCLES = int(os.environ.get("KUWWA_READING_TRAILING_CYCLES", "6"))
+
+# Notes counted in a blind count, in major units (Syrian pound notes in circulation).
+KUWWA_DENOMINATIONS = [
+    int(v)
+    for v in os.environ.get("KUWWA_DENOMINATIONS", "5000,2000,1000,500,200,100,50").split(",")
+]
 
 # Payments after this local time belong to the next business day (Asia/Damascus).
 KUWWA_BUSINESS_DAY_CUTOFF = _cutoff(os.environ.get("KUWWA_BUSINESS_DAY_CUTOFF", ""))

@@ -56,9 +56,17 @@ def supervisor(make_user):
 
 
 @pytest.fixture
-def counter_request(center):
+def cashier_shift(cashier):
+    from kuwwa.cashiering.services import shift_open
+
+    return shift_open(actor=cashier, opening_float=0)
+
+
+@pytest.fixture
+def counter_request(center, cashier_shift):
     def make(account, amount: int, **kw) -> PaymentRequest:
         kw.setdefault("client_reference", f"ref-{next(_refs)}")
+        kw.setdefault("shift_id", cashier_shift.pk)
         return PaymentRequest(
             account_number=account.number, amount=amount, center=center("01"), **kw
         )

@@ -12,6 +12,7 @@ import pytest
 from django.db import connection, connections
 
 from kuwwa.billing.models import Bill
+from kuwwa.cashiering.services import shift_open
 from kuwwa.collection.models import Allocation, Payment, Receipt
 from kuwwa.collection.services import PaymentRequest, payment_create
 from kuwwa.ledger.selectors import ledger_check
@@ -62,6 +63,7 @@ def test_concurrent_payments_of_one_bill_never_over_allocate(billed_account, mak
     account = billed_account("03")
     bill = Bill.objects.get(account=account)
     cashier = make_user(Role.CASHIER, "01", "0001", username="race-cashier")
+    shift = shift_open(actor=cashier, opening_float=0)
     partner, bank = _partner_center()
 
     def pay(i: int) -> Any:
@@ -83,6 +85,7 @@ def test_concurrent_payments_of_one_bill_never_over_allocate(billed_account, mak
             center=center("01"),
             client_reference=f"counter-{i}",
             bill_number=bill.number,
+            shift_id=shift.pk,
         )
         return payment_create(actor=cashier, request=request)
 
@@ -100,11 +103,13 @@ def test_concurrent_payments_of_one_bill_never_over_allocate(billed_account, mak
 def test_one_reference_from_many_threads_is_one_payment(billed_account, make_user, center):
     account = billed_account("03")
     cashier = make_user(Role.CASHIER, "01", "0001", username="dup-cashier")
+    shift = shift_open(actor=cashier, opening_float=0)
     request = PaymentRequest(
         account_number=account.number,
         amount=1000_00,
         center=center("01"),
         client_reference="SAME-KEY",
+        shift_id=shift.pk,
     )
     results = _race(lambda i: payment_create(actor=cashier, request=request))
     assert not [r for r in results if isinstance(r, Exception)], results

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from kuwwa.billing.models import Bill
+from kuwwa.cashiering.services import shift_open
 from kuwwa.collection.services import PaymentRequest, payment_create
 from kuwwa.core.digits import to_arabic_digits
 from kuwwa.organizations.roles import Role
@@ -33,6 +34,7 @@ def receipt(center, billed_account, cashier):
         amount=bill.outstanding,
         center=center("01"),
         client_reference=f"h4-access-{next(_refs)}",
+        shift_id=shift_open(actor=cashier, opening_float=0).pk,
     )
     return payment_create(actor=cashier, request=request).receipt
 

@@ -11,6 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from kuwwa.billing.models import Bill
+from kuwwa.cashiering.services import shift_open
 from kuwwa.collection.documents import (
     ReceiptAllocationDoc,
     receipt_document,
@@ -36,6 +37,7 @@ def h4_cashier(make_user):
 @pytest.fixture
 def h4_pay(center, billed_account, h4_cashier):
     """Pay the whole open bill of a new account of `company_code` at center 01/0001."""
+    shift = shift_open(actor=h4_cashier, opening_float=0)
 
     def pay(company_code: str = "03", *, extra: int = 0):
         account = billed_account(company_code)
@@ -45,6 +47,7 @@ def h4_pay(center, billed_account, h4_cashier):
             amount=bill.outstanding + extra,
             center=center("01"),
             client_reference=f"h4-doc-{next(_refs)}",
+            shift_id=shift.pk,
         )
         return payment_create(actor=h4_cashier, request=request)
 

@@ -20,6 +20,8 @@ from kuwwa.billing.models import Bill, BillingCycle
 from kuwwa.billing.readings import reading_submit
 from kuwwa.billing.run import billing_run
 from kuwwa.billing.selectors import receivables_mismatches
+from kuwwa.cashiering.models import Shift
+from kuwwa.cashiering.services import shift_open
 from kuwwa.collection.models import Payment
 from kuwwa.collection.services import PaymentRequest, payment_create, payment_reverse
 from kuwwa.core.errors import ApplicationError
@@ -42,6 +44,7 @@ class Books(RuleBasedStateMachine):
         self.staff: dict[str, tuple[CollectionCenter, User, User]] = {}
         self.cycle_index = dict.fromkeys(CODES, 0)
         self.meter_values: dict[int, int] = {}
+        self.shifts: dict[str, Shift] = {}
         for n, code in enumerate(CODES):
             company = Company.objects.get(code=code)
             account = account_create(actor=None, company=company, holder_name="سامر علي")
@@ -62,6 +65,7 @@ class Books(RuleBasedStateMachine):
             )
             supervisor.groups.add(Group.objects.get(name=Role.SUPERVISOR.value))
             self.staff[code] = (center, cashier, supervisor)
+            self.shifts[code] = shift_open(actor=cashier, opening_float=0)
 
     def teardown(self) -> None:
         transaction.set_rollback(True)
@@ -114,6 +118,7 @@ class Books(RuleBasedStateMachine):
             client_reference=f"ref-{ref}",
             bill_number=bills[-1].number if named and bills else None,
             to_credit=to_credit,
+            shift_id=self.shifts[where].pk,
         )
         try:
             payment_create(actor=cashier, request=request)

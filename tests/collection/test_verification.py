@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from kuwwa.billing.models import Bill
+from kuwwa.cashiering.services import shift_open
 from kuwwa.collection.documents import receipt_document
 from kuwwa.collection.models import Receipt
 from kuwwa.collection.services import PaymentRequest, payment_create, payment_reverse
@@ -49,6 +50,7 @@ def paid(center, billed_account, make_user):
         amount=bill.outstanding,
         center=center("01"),
         client_reference=f"h4-verify-{next(_refs)}",
+        shift_id=shift_open(actor=cashier, opening_float=0).pk,
     )
     return payment_create(actor=cashier, request=request)
 

@@ -143,6 +143,16 @@ def receipt_document(*, receipt: Receipt, holder: str | None = None) -> ReceiptD
     )
 
 
+def receipt_holder_name(receipt: Receipt) -> str:
+    """The account holder's full name: only for users whose scope sees it (the caller checks)."""
+    name = (
+        Payment.objects.filter(company_id=receipt.owner_company_id, pk=receipt.payment_id)
+        .values_list("account__holder_name", flat=True)
+        .first()
+    )
+    return name or ""
+
+
 def format_moment(value: dt.datetime, lang: str) -> str:
     """Local Damascus time, day first: ٣١/٠٧/٢٠٢٦ ١٤:٠٥ or 31 Jul 2026 14:05."""
     local = value.astimezone(LOCAL_TZ)

@@ -24,6 +24,9 @@ from django.utils.translation import gettext_lazy as _
 from kuwwa.accounts.models import Account
 from kuwwa.accounts.numbers import parse_account_number
 from kuwwa.billing.models import Bill
+from kuwwa.cashiering.errors import NoOpenShift
+from kuwwa.cashiering.models import Shift
+from kuwwa.cashiering.services import shift_lock_for_payment
 from kuwwa.collection.errors import (
     AccountClosed,
     AmountNotAllowed,
@@ -116,6 +119,8 @@ def _check_request(actor: Any, req: PaymentRequest) -> None:
     if not req.center.is_active:
         raise PermissionDenied(_("This collection center is not active."))
     if req.channel == Channel.COUNTER:
+        if req.shift_id is None:
+            raise NoOpenShift()
         if req.center.kind != CollectionCenter.Kind.COUNTER:
             raise ValidationFailed(_("Counter payments are taken at a counter center."))
         scope = scope_of(actor)
@@ -174,11 +179,12 @@ def _allocate(bills: list[Bill], amount: int) -> list[tuple[Bill, int]]:
 
 
 def _cash_code(req: PaymentRequest) -> str:
+    """Where the money is now: the partner owes it, the drawer holds it, or the bank has it."""
     if req.partner is not None:
         return chart.partner_receivable(req.partner.code)
-    if req.shift_id is not None:
+    if req.tender == Tender.CASH and req.shift_id is not None:
         return chart.cash_shift(req.shift_id)
-    return chart.vault(req.center.code)
+    return chart.BANK
 
 
 def _post(
@@ -257,6 +263,8 @@ def _create(
         _policy_check(owner, req.amount, due)
         parts = _allocate(open_bills, req.amount)
     allocated = sum(amount for _bill, amount in parts)
+    if req.channel == Channel.COUNTER:
+        shift_lock_for_payment(shift_id=req.shift_id, cashier=actor, center_id=req.center.pk)
     now = timezone.now()
     day = business_date(now)
     collector = req.center.company
@@ -389,6 +397,12 @@ def payment_reverse(
     locked = Payment.objects.select_for_update().get(pk=payment.pk)
     if locked.status != Payment.Status.POSTED:
         raise ReversalRefused(_("This payment has already been reversed."))
+    if locked.shift_id is not None:
+        shift = Shift.objects.select_for_update().filter(pk=locked.shift_id).first()
+        if shift is None or shift.status != Shift.Status.OPEN:
+            raise ReversalRefused(
+                _("The cashier's shift is closed: the money has left the drawer; make a refund.")
+            )
     if day_is_settled(locked.business_date):
         raise ReversalRefused(
             _("The business day has been settled: correct it with a refund or an adjustment.")

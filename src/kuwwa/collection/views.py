@@ -17,17 +17,17 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from kuwwa.accounts.models import Account
 from kuwwa.accounts.selectors import mask_name
 from kuwwa.collection.documents import (
     format_moment,
     format_number,
     receipt_document,
+    receipt_holder_name,
     receipt_html,
     receipt_pdf,
     receipt_thermal_html,
 )
-from kuwwa.collection.models import Payment, Receipt
+from kuwwa.collection.models import Receipt
 from kuwwa.collection.verification import (
     TooManyLookups,
     Verdict,
@@ -140,17 +140,7 @@ def receipt_view(request: HttpRequest, number: str) -> HttpResponse:
     scope = scope_of(request.user)
     if receipt is None or not _may_see(scope, receipt):
         raise Http404
-    holder = (
-        Account.objects.filter(
-            company_id=receipt.owner_company_id,
-            pk__in=Payment.objects.filter(
-                company_id=receipt.owner_company_id, pk=receipt.payment_id
-            ).values("account_id"),
-        )
-        .values_list("holder_name", flat=True)
-        .first()
-        or ""
-    )
+    holder = receipt_holder_name(receipt)
     if not scope.sees_holder_of(receipt.owner_company_id):
         holder = mask_name(holder)
     doc = receipt_document(receipt=receipt, holder=holder)
