@@ -23,16 +23,8 @@ from kuwwa.billing.readings import reading_review
 from kuwwa.billing.selectors import bill_document
 from kuwwa.core.errors import ApplicationError
 from kuwwa.core.money import format_amount
-from kuwwa.organizations.admin_scoping import ScopedAdmin
+from kuwwa.organizations.admin_scoping import ReadOnlyScopedAdmin, ScopedAdmin
 from kuwwa.organizations.scopes import companies_visible, scope_of
-
-
-class ReadOnlyScopedAdmin(ScopedAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class CycleOpenForm(forms.ModelForm):

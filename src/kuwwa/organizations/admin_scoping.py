@@ -56,3 +56,13 @@ class RequestUserFormMixin:
         form = super().get_form(request, obj, change=change, **kwargs)  # type: ignore[misc]
         form.request_user = request.user
         return form
+
+
+class ReadOnlyScopedAdmin(ScopedAdmin):
+    """Records written only by services (bills, payments, shifts): viewed, never edited here."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
