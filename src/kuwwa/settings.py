@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # serves its bundled Swagger UI, so /api/v1/docs needs no internet
     "kuwwa.core",
     "kuwwa.organizations",
     "kuwwa.accounts",
@@ -62,6 +63,7 @@ INSTALLED_APPS = [
     "kuwwa.collection",
     "kuwwa.cashiering",
     "kuwwa.settlement",
+    "kuwwa.counter",
 ]
 
 MIDDLEWARE = [
@@ -125,7 +127,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "counter:home"
 
 # --- language and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "ar"
@@ -178,6 +181,17 @@ KUWWA_DENOMINATIONS = [
 
 # Payments after this local time belong to the next business day (Asia/Damascus).
 KUWWA_BUSINESS_DAY_CUTOFF = _cutoff(os.environ.get("KUWWA_BUSINESS_DAY_CUTOFF", ""))
+
+# Cache: per-process memory by default; "database" shares throttling counters between workers
+# (run `kuwwa createcachetable` once).
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "kuwwa_cache"}
+        if os.environ.get("KUWWA_CACHE") == "database"
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+KUWWA_VERIFY_PER_MINUTE = int(os.environ.get("KUWWA_VERIFY_PER_MINUTE", "30"))
 
 # --- production hardening -------------------------------------------------------------------
 if PRODUCTION:

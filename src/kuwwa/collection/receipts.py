@@ -8,15 +8,16 @@ content, so a receipt can be checked by anyone holding the public key.
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.utils import timezone
 
 from kuwwa.core import signing
 from kuwwa.core.counters import counter_next
 from kuwwa.organizations.models import CollectionCenter
 
 CANONICAL_VERSION = "KW1"
+DAMASCUS = ZoneInfo("Asia/Damascus")
 
 
 def receipt_number_next(
@@ -31,7 +32,8 @@ def receipt_canonical(
     *, number: str, account_number: str, amount: int, issued_at: dt.datetime, owner_code: str
 ) -> str:
     """The exact text that is signed; any change to these facts breaks the signature."""
-    moment = timezone.localtime(issued_at).strftime("%Y-%m-%dT%H:%M:%S")
+    # Always Damascus time, whatever time zone is active when signing or checking.
+    moment = issued_at.astimezone(DAMASCUS).strftime("%Y-%m-%dT%H:%M:%S")
     return f"{CANONICAL_VERSION}|{number}|{account_number}|{amount}|{moment}|{owner_code}"
 
 
