@@ -97,3 +97,9 @@ def _fresh_ledger_cache() -> None:
     from kuwwa.ledger.services import ledger_cache_clear
 
     ledger_cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Argon2 is the production hasher; tests create many users and need no key stretching."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

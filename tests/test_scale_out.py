@@ -12,6 +12,7 @@ REFERENCE_MODELS = {
     "organizations.partner": "national: a bank collects for every company",
     "organizations.collectioncenter": "a payment of company B may name a center of company A",
     "organizations.user": "staff directory, read at every request",
+    "core.loginthrottle": "security counters keyed by username, checked at every login",
     "billing.tariff": "national decision: one price list for every company",
     "billing.tariffband": "part of a national tariff",
     "billing.tariffcharge": "part of a national tariff",

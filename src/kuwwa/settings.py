@@ -64,15 +64,21 @@ INSTALLED_APPS = [
     "kuwwa.cashiering",
     "kuwwa.settlement",
     "kuwwa.counter",
+    "kuwwa.partners",
+    "kuwwa.portal",
+    "kuwwa.backoffice",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kuwwa.core.metrics.MetricsMiddleware",
+    "kuwwa.core.security.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kuwwa.core.security.StaffIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -121,6 +127,27 @@ DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "organizations.User"
+AUTHENTICATION_BACKENDS = ["kuwwa.core.security.ThrottledModelBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+KUWWA_LOGIN_MAX_FAILURES = int(os.environ.get("KUWWA_LOGIN_MAX_FAILURES", "5"))
+KUWWA_LOGIN_LOCKOUT_MINUTES = int(os.environ.get("KUWWA_LOGIN_LOCKOUT_MINUTES", "15"))
+KUWWA_STAFF_IDLE_MINUTES = int(os.environ.get("KUWWA_STAFF_IDLE_MINUTES", "30"))
+SESSION_COOKIE_AGE = int(os.environ.get("KUWWA_SESSION_HOURS", "10")) * 3600
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# The counter prints receipts through a same-origin frame; other sites may not frame us
+# (CSP frame-ancestors 'self'), so Django's advice to use DENY is knowingly not followed.
+X_FRAME_OPTIONS = "SAMEORIGIN"
+SILENCED_SYSTEM_CHECKS = ["security.W019"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Uploads (reading photos, complaint attachments) are kept under var/media, outside the web
+# root, and served only through views that check access.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -202,12 +229,16 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_HTTPONLY = True
 
+KUWWA_METRICS_TOKEN = os.environ.get("KUWWA_METRICS_TOKEN", "")
+LOG_FORMAT = os.environ.get("KUWWA_LOG_FORMAT", "json" if PRODUCTION else "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "kuwwa.core.logging.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("KUWWA_LOG_LEVEL", "INFO")},
 }

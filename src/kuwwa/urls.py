@@ -6,12 +6,16 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from kuwwa.api import api
+from kuwwa.core import ops
 from kuwwa.core import views as core_views
 
 admin.site.site_header = admin.site.site_title = "Kuwwa — الكوة الواحدة"
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    path("healthz", ops.healthz, name="healthz"),
+    path("readyz", ops.readyz, name="readyz"),
+    path("metrics", ops.metrics, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
@@ -20,6 +24,9 @@ urlpatterns = [
     path("api/docs/", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
     path("", include("kuwwa.collection.urls")),
     path("counter/", include("kuwwa.counter.urls")),
+    path("portal/", include("kuwwa.portal.urls")),
+    path("backoffice/", include("kuwwa.backoffice.urls")),
+    path("partners/", include("kuwwa.partners.urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -40,7 +40,13 @@ from kuwwa.collection.models import Allocation, Channel, Payment, Receipt, Tende
 from kuwwa.collection.receipts import receipt_canonical, receipt_number_next, receipt_sign
 from kuwwa.core.audit import audit_record
 from kuwwa.core.clock import business_date
-from kuwwa.core.errors import AccountNotFound, PermissionDenied, ValidationFailed
+from kuwwa.core.errors import (
+    AccountNotFound,
+    ApplicationError,
+    PermissionDenied,
+    ValidationFailed,
+)
+from kuwwa.core.metrics import PAYMENTS, REFUSALS
 from kuwwa.core.money import MAX_MINOR, format_amount
 from kuwwa.core.sms import sms_queue
 from kuwwa.ledger import chart
@@ -352,6 +358,16 @@ def _create(
 
 def payment_create(*, actor: Any, request: PaymentRequest) -> PaymentResult:
     """Take a payment exactly once; the same request again returns the first result."""
+    try:
+        result = _payment_create(actor, request)
+    except ApplicationError as exc:
+        REFUSALS.labels(exc.code).inc()
+        raise
+    PAYMENTS.labels(request.channel, "replayed" if result.replayed else "created").inc()
+    return result
+
+
+def _payment_create(actor: Any, request: PaymentRequest) -> PaymentResult:
     _check_request(actor, request)
     account_number = parse_account_number(request.account_number).compact
     fingerprint = request.fingerprint(account_number)

@@ -127,3 +127,19 @@ class SmsMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phone}: {self.status}"
+
+
+class LoginThrottle(models.Model):
+    """Failed logins per username, and the lock that follows too many (a security counter,
+    national: staff usernames are unique across companies)."""
+
+    username = models.CharField(max_length=150, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("login throttle")
+        verbose_name_plural = _("login throttles")
+
+    def __str__(self) -> str:
+        return self.username
