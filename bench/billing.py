@@ -28,6 +28,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--chunk", type=int, default=2000)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="companies at once")
     parser.add_argument("--db", default=os.environ.get("BENCH_DATABASE_URL"))
     args = parser.parse_args()
     fresh_database(args.db, "kuwwa_bench_billing")
@@ -75,6 +76,7 @@ def main() -> None:
                 "ref": "COPY" if connection.vendor == "postgresql" else "executemany",
                 "ref_per_s": round(ref_per_s, 1),
                 "ratio": round(per_s / ref_per_s, 4),
+                "jobs": args.jobs if connection.vendor == "postgresql" else 1,
                 "projected_1m_s": round(1_000_000 / per_s, 1),
             }
         )

@@ -16,6 +16,7 @@ REFERENCE_MODELS = {
     "billing.tariff": "national decision: one price list for every company",
     "billing.tariffband": "part of a national tariff",
     "billing.tariffcharge": "part of a national tariff",
+    "portal.citizenprofile": "national: one citizen (a phone) holds accounts of several companies",
 }
 
 

@@ -8,15 +8,18 @@ never a 500.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import ValidationError
+from ninja.errors import HttpError, ValidationError
 
 from kuwwa.collection.api import router as receipts_router
 from kuwwa.core.errors import ApplicationError
+from kuwwa.partners.api import router as partners_router
 
 api = NinjaAPI(
     title="Kuwwa API",
@@ -30,11 +33,41 @@ api = NinjaAPI(
 )
 
 
+def _bilingual(request: HttpRequest, render: Callable[[], str]) -> dict[str, str]:
+    """Partner API errors also carry the message in both languages (machines log them;
+    people at the partner read either): only for requests the partner auth has seen."""
+    if not getattr(request, "kuwwa_partner_api", False):
+        return {}
+    with translation.override("ar"):
+        message_ar = render()
+    with translation.override("en"):
+        message_en = render()
+    return {"message_ar": message_ar, "message_en": message_en}
+
+
 @api.exception_handler(ApplicationError)
 def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
-    return api.create_response(
-        request, {"code": exc.code, "message": str(exc)}, status=exc.http_status
-    )
+    body = {"code": exc.code, "message": str(exc), **_bilingual(request, lambda: str(exc))}
+    response = api.create_response(request, body, status=exc.http_status)
+    for name, value in getattr(exc, "headers", {}).items():  # Retry-After
+        response[name] = value
+    return response
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """Ninja's own refusals (a body that is not JSON): {code, message} on the partner API."""
+    if not getattr(request, "kuwwa_partner_api", False):
+        return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+    def render() -> str:
+        if exc.status_code == 400:
+            return _("The request body is not valid JSON.")
+        return str(exc)
+
+    code = "VALIDATION_FAILED" if exc.status_code == 400 else f"HTTP_{exc.status_code}"
+    body = {"code": code, "message": render(), **_bilingual(request, render)}
+    return api.create_response(request, body, status=exc.status_code)
 
 
 def _field(error: dict[str, Any]) -> str:
@@ -45,17 +78,26 @@ def _field(error: dict[str, Any]) -> str:
 @api.exception_handler(ValidationError)
 def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     fields = sorted({_field(e) for e in exc.errors if isinstance(e, dict)} - {""})
-    message = _("The request is not valid. Check: %(fields)s.") % {
-        "fields": ", ".join(fields) or "-"
-    }
+
+    def render() -> str:
+        return _("The request is not valid. Check: %(fields)s.") % {
+            "fields": ", ".join(fields) or "-"
+        }
+
+    message = render()
     errors = [
         {"field": _field(e), "message": str(e.get("msg", ""))}
         for e in exc.errors
         if isinstance(e, dict)
     ]
-    return api.create_response(
-        request, {"code": "VALIDATION_FAILED", "message": message, "errors": errors}, status=422
-    )
+    body = {
+        "code": "VALIDATION_FAILED",
+        "message": message,
+        **_bilingual(request, render),
+        "errors": errors,
+    }
+    return api.create_response(request, body, status=422)
 
 
 api.add_router("/receipts", receipts_router)
+api.add_router("/partner", partners_router)

@@ -23,11 +23,14 @@ from kuwwa.core.money import from_major, parse_amount
 COUNTER_TENDERS = [(Tender.CASH.value, Tender.CASH.label), (Tender.CARD.value, Tender.CARD.label)]
 
 
-class AmountField(forms.CharField):
+MAX_TYPED = 40  # longer than any amount or count a person types
+
+
+class AmountField(forms.Field):
     """Money typed in pounds → int minor units, refused with parse_amount's own message."""
 
-    def to_python(self, value: Any) -> int | None:  # type: ignore[override]
-        text = super().to_python(value)
+    def to_python(self, value: Any) -> int | None:
+        text = str(value or "").strip()[: MAX_TYPED + 1]
         if not text:
             return None
         try:
@@ -36,14 +39,14 @@ class AmountField(forms.CharField):
             raise forms.ValidationError(str(exc), code="amount") from exc
 
 
-class PiecesField(forms.CharField):
+class PiecesField(forms.Field):
     """How many notes of one face value; empty is none."""
 
-    def to_python(self, value: Any) -> int:  # type: ignore[override]
-        text = strip_separators(to_latin_digits(super().to_python(value) or ""))
+    def to_python(self, value: Any) -> int:
+        text = strip_separators(to_latin_digits(str(value or "")))[: MAX_TYPED + 1]
         if not text:
             return 0
-        if not text.isdigit():
+        if not text.isdigit() or len(text) > 7:
             raise forms.ValidationError(
                 _("Enter the number of notes as a whole number, 0 or more."), code="pieces"
             )
@@ -51,7 +54,7 @@ class PiecesField(forms.CharField):
 
 
 class OpenShiftForm(forms.Form):
-    opening_float = AmountField(label=_("Opening float (cash in the drawer now)"), max_length=30)
+    opening_float = AmountField(label=_("Opening float (cash in the drawer now)"))
 
 
 class LookupForm(forms.Form):
@@ -62,9 +65,9 @@ class PayForm(forms.Form):
     account_number = forms.CharField(max_length=40)
     bill_number = forms.CharField(max_length=20, required=False)
     client_reference = forms.CharField(max_length=64)
-    amount = AmountField(label=_("Amount to pay"), max_length=30)
+    amount = AmountField(label=_("Amount to pay"))
     tender = forms.ChoiceField(label=_("Paid by"), choices=COUNTER_TENDERS, initial="cash")
-    tendered = AmountField(label=_("Cash received"), max_length=30, required=False)
+    tendered = AmountField(label=_("Cash received"), required=False)
     to_credit = forms.BooleanField(required=False)
 
     def clean(self) -> dict[str, Any]:
@@ -88,7 +91,7 @@ class CountForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for face in denominations():
-            self.fields[f"n{face}"] = PiecesField(required=False, max_length=7)
+            self.fields[f"n{face}"] = PiecesField(required=False)
 
     def rows(self) -> list[tuple[int, int, forms.BoundField]]:
         """(face value, face value in minor units, field) for the template."""

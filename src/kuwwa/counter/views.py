@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth import authenticate
@@ -50,7 +50,7 @@ from kuwwa.core.errors import ApplicationError
 from kuwwa.core.money import currency, format_amount
 from kuwwa.counter import selectors
 from kuwwa.counter.forms import CountForm, DepositForm, OpenShiftForm, PayForm, ReverseForm
-from kuwwa.organizations.models import CollectionCenter
+from kuwwa.organizations.models import CollectionCenter, User
 from kuwwa.organizations.roles import Role
 from kuwwa.organizations.scopes import scope_of
 
@@ -88,8 +88,15 @@ cashier_view = _staff(Role.CASHIER, Role.SUPERVISOR)
 supervisor_view = _staff(Role.SUPERVISOR)
 
 
+def _me(request: HttpRequest) -> User:
+    """The signed-in staff user (the decorators checked login and scope)."""
+    return cast(User, request.user)
+
+
 def _center(request: HttpRequest) -> CollectionCenter:
-    return CollectionCenter.objects.select_related("company").get(pk=request.user.center_id)  # type: ignore[union-attr]
+    center_id = _me(request).center_id
+    assert center_id is not None  # center scope; a database constraint on User
+    return CollectionCenter.objects.select_related("company").get(pk=center_id)
 
 
 def _is_supervisor(request: HttpRequest) -> bool:
@@ -319,8 +326,6 @@ def reverse_payment(request: HttpRequest, pk: int) -> HttpResponse:
                     return redirect("counter:shift")
                 context = _shift_page(request, shift, done=done)
                 return render(request, "counter/_reversed.html", context)
-    form.data = form.data.copy()
-    form.data["password"] = ""  # never send a password back
     return render(request, template, {"payment": payment, "form": form, "error": error}, status=422)
 
 
@@ -393,7 +398,7 @@ def z_report(request: HttpRequest, pk: int) -> HttpResponse:
     if shift is None or shift.status == Shift.Status.OPEN:
         raise Http404
     own = shift.cashier_id == request.user.pk
-    if not own and not (_is_supervisor(request) and shift.center_id == request.user.center_id):  # type: ignore[union-attr]
+    if not own and not (_is_supervisor(request) and shift.center_id == _me(request).center_id):
         raise Http404
     totals = selectors.shift_totals(shift=shift)
     context = {
@@ -463,11 +468,9 @@ def _run(request: HttpRequest, action: Callable[[], Any], done: str) -> HttpResp
 @supervisor_view
 @require_POST
 def supervisor_handover(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    center_id = request.user.center_id  # type: ignore[union-attr]
+    center = _center(request)
     found = Handover.objects.filter(
-        company_id=request.user.company_id,  # type: ignore[union-attr]
-        shift__center_id=center_id,
-        pk=pk,
+        company_id=center.company_id, shift__center=center, pk=pk
     ).first()
     if found is None or action not in ("confirm", "cancel"):
         raise Http404
@@ -487,11 +490,8 @@ def supervisor_handover(request: HttpRequest, pk: int, action: str) -> HttpRespo
 @supervisor_view
 @require_POST
 def supervisor_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    shift = Shift.objects.filter(
-        company_id=request.user.company_id,  # type: ignore[union-attr]
-        center_id=request.user.center_id,  # type: ignore[union-attr]
-        pk=pk,
-    ).first()
+    center = _center(request)
+    shift = Shift.objects.filter(company_id=center.company_id, center=center, pk=pk).first()
     if shift is None:
         raise Http404
     return _run(

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
+from kuwwa.core.bulk import bulk_insert
 from kuwwa.core.clock import business_date as current_business_date
 from kuwwa.core.errors import UnbalancedEntry, ValidationFailed
 from kuwwa.ledger import chart
@@ -115,6 +116,26 @@ def journal_post_many(*, specs: Sequence[EntrySpec], actor: Any = None) -> list[
     return _write_entries(specs, actor)
 
 
+def journal_post_bulk(*, specs: Sequence[EntrySpec], actor: Any = None) -> list[int]:
+    """`journal_post_many` for thousands of entries (the billing run): the rows go in through
+    `bulk_insert` (COPY on PostgreSQL) and only the new entries' ids come back, in order.
+    For a handful of entries `journal_post_many` is as fast and returns the entries."""
+    for spec in specs:
+        _check(spec)
+    return _write_entries_bulk(specs, actor)
+
+
+def _ledger_ids(specs: Sequence[EntrySpec]) -> dict[int, dict[str, int]]:
+    """{company: {code: ledger account id}} for every line of the entries."""
+    wanted: dict[int, set[str]] = {}
+    for spec in specs:
+        wanted.setdefault(spec.company_id, set()).update(line.code for line in spec.lines)
+    return {
+        company_id: ledger_account_ids(company_id=company_id, codes=codes)
+        for company_id, codes in wanted.items()
+    }
+
+
 @transaction.atomic(savepoint=False)
 def _write_entries(specs: Sequence[EntrySpec], actor: Any) -> list[JournalEntry]:
     today = current_business_date()
@@ -131,13 +152,7 @@ def _write_entries(specs: Sequence[EntrySpec], actor: Any) -> list[JournalEntry]
         for spec in specs
     ]
     JournalEntry.objects.bulk_create(entries)
-    wanted: dict[int, set[str]] = {}
-    for spec in specs:
-        wanted.setdefault(spec.company_id, set()).update(line.code for line in spec.lines)
-    ids = {
-        company_id: ledger_account_ids(company_id=company_id, codes=codes)
-        for company_id, codes in wanted.items()
-    }
+    ids = _ledger_ids(specs)
     postings = [
         Posting(
             company_id=spec.company_id,
@@ -151,6 +166,47 @@ def _write_entries(specs: Sequence[EntrySpec], actor: Any) -> list[JournalEntry]
     ]
     Posting.objects.bulk_create(postings)
     return entries
+
+
+@transaction.atomic(savepoint=False)
+def _write_entries_bulk(specs: Sequence[EntrySpec], actor: Any) -> list[int]:
+    if not specs:
+        return []
+    today = current_business_date()
+    actor_id = actor.pk if actor is not None and getattr(actor, "pk", None) else None
+    entry_ids = bulk_insert(
+        JournalEntry,
+        [
+            (
+                spec.company_id,
+                spec.business_date or today,
+                spec.kind,
+                spec.memo[:300],
+                spec.source_type,
+                spec.source_id,
+                actor_id,
+            )
+            for spec in specs
+        ],
+        fields=("company", "business_date", "kind", "memo", "source_type", "source_id", "actor"),
+    )
+    ids = _ledger_ids(specs)
+    bulk_insert(
+        Posting,
+        [
+            (
+                spec.company_id,
+                entry_id,
+                ids[spec.company_id][line.code],
+                line.amount,
+                line.subscriber_id,
+            )
+            for spec, entry_id in zip(specs, entry_ids, strict=True)
+            for line in spec.lines
+        ],
+        fields=("company", "entry", "ledger_account", "amount", "subscriber"),
+    )
+    return entry_ids
 
 
 def journal_post(

@@ -175,7 +175,12 @@
     var forms = elt.matches("[data-change-form]") ? [elt] : elt.querySelectorAll("[data-change-form]");
     forms.forEach(updateChange);
     elt.querySelectorAll("[data-count]").forEach(updateCount);
-    if (elt === document.body) { return; }
+    if (elt === document.body) {
+      /* autofocus is not honoured after every kind of navigation: make sure */
+      var first = document.querySelector("[autofocus]");
+      if (first && document.activeElement === document.body) { first.focus(); }
+      return;
+    }
     if (find(elt, "[data-paid]")) {
       backToSearch(true);
       return;

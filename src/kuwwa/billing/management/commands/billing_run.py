@@ -1,5 +1,8 @@
 """`kuwwa billing-run --company 01 --cycle 2026-06`: bill a cycle, with a progress bar."""
 
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -15,12 +18,18 @@ class Command(BaseCommand):
     help = "Generate the bills of a cycle for all active accounts of a company (resumable)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--company", required=True)
+        parser.add_argument("--company", required=True, help="2-digit code, or 'all'")
+        parser.add_argument(
+            "--jobs", type=int, default=1, help="with --company all: companies billed at once"
+        )
         parser.add_argument("--cycle", required=True)
         parser.add_argument("--chunk", type=int, default=CHUNK)
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["company"] == "all":
+            self._all(options)
+            return
         company = Company.objects.distribution().filter(code=options["company"]).first()
         if company is None:
             raise CommandError(f"no distribution company has code {options['company']}")
@@ -54,3 +63,26 @@ class Command(BaseCommand):
                 f"{result.skipped_no_tariff} accounts skipped: "
                 "no tariff in force for their category"
             )
+
+    def _all(self, options: dict[str, Any]) -> None:
+        """Each company in its own process, `--jobs` at a time: companies never share rows, so
+        their runs do not wait on each other and use every core."""
+        codes = [
+            c.code
+            for c in Company.objects.distribution()
+            if BillingCycle.objects.filter(company=c, code=options["cycle"]).exists()
+        ]
+        command = [sys.executable, "-m", "kuwwa.cli", "billing-run", "--cycle", options["cycle"]]
+        command += ["--chunk", str(options["chunk"]), "--no-progress"]
+        failed = []
+        with ThreadPoolExecutor(max_workers=max(1, options["jobs"])) as pool:
+            results = pool.map(
+                lambda code: (code, subprocess.run([*command, "--company", code], check=False)),  # noqa: S603
+                codes,
+            )
+            for code, result in results:
+                if result.returncode:
+                    failed.append(code)
+        if failed:
+            raise CommandError(f"billing failed for companies {', '.join(failed)}; run them again")
+        self.stdout.write(f"{len(codes)} companies billed")

@@ -1,0 +1,442 @@
+"""`stats_refresh`: bring the summary tables up to date, incrementally (ADR 0005).
+
+Source rows are never deleted, so the summaries only ever add what is new:
+
+- **insert streams** (payments, bills, allocations, readings): a cursor holds the highest id
+  summarised. Ids are handed out before commit, so a row with a lower id can commit after a
+  higher one; the ids missing below the cursor when it moves are kept as *gaps* and looked at
+  again by every refresh until their rows appear (then they are added) or the gap is older
+  than `KUWWA_STATS_GAP_TTL_HOURS` (a rolled-back transaction never fills it).
+- **change streams** (reversals, approved adjustments): a row changes state later. Every change
+  newer than the cursor's time minus a margin (`KUWWA_STATS_CHANGE_MARGIN_HOURS`, covering
+  clock skew between app servers and long transactions) is looked at, and a "counted" table
+  keyed by the row's id makes counting one twice impossible.
+
+One refresh is one transaction over one snapshot (REPEATABLE READ on PostgreSQL, a write
+transaction on SQLite), under a lock so that two refreshes never interleave; running it again
+with nothing new changes nothing. Every statement is set-based SQL, portable between SQLite
+(3.24+ for upserts) and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from kuwwa.backoffice.models import (
+    BillCycleStats,
+    CenterDaily,
+    CollectionDaily,
+    CountedAdjustment,
+    CountedReversal,
+    ReadingCycleStats,
+    StatsCursor,
+    StatsGap,
+)
+from kuwwa.organizations.models import ESTABLISHMENT_CODE, Company
+
+_LOCK_KEY = 0x6B75_7777_0005  # "kuww" + ADR number: the PostgreSQL advisory lock
+_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+# ---- SQL: insert streams --------------------------------------------------------------------
+# Each takes (lo, hi) and adds the rows with lo <= id <= hi.
+
+_PAYMENTS_FINE = """
+INSERT INTO backoffice_collectiondaily (company_id, business_date, collector_id, center_id,
+    channel, cashier_id, payments, amount, reversed_payments, reversed_amount)
+SELECT company_id, business_date, collector_id, center_id, channel, COALESCE(cashier_id, 0),
+    COUNT(*), SUM(amount), 0, 0
+FROM collection_payment WHERE id >= %s AND id <= %s
+GROUP BY company_id, business_date, collector_id, center_id, channel, COALESCE(cashier_id, 0)
+ON CONFLICT (company_id, business_date, collector_id, center_id, channel, cashier_id)
+DO UPDATE SET payments = backoffice_collectiondaily.payments + excluded.payments,
+    amount = backoffice_collectiondaily.amount + excluded.amount
+"""
+
+_PAYMENTS_CENTER = """
+INSERT INTO backoffice_centerdaily (company_id, business_date, collector_id, center_id,
+    channel, payments, amount, reversed_payments, reversed_amount)
+SELECT company_id, business_date, collector_id, center_id, channel, COUNT(*), SUM(amount), 0, 0
+FROM collection_payment WHERE id >= %s AND id <= %s
+GROUP BY company_id, business_date, collector_id, center_id, channel
+ON CONFLICT (company_id, business_date, collector_id, center_id, channel)
+DO UPDATE SET payments = backoffice_centerdaily.payments + excluded.payments,
+    amount = backoffice_centerdaily.amount + excluded.amount
+"""
+
+# A bill's `paid` at issue is the credit applied by the billing run; later payments come
+# through allocations, so counting credit_applied here and allocations below counts each once.
+_BILLS = """
+INSERT INTO backoffice_billcyclestats (company_id, cycle_id, due_date, bills, billed, adjusted,
+    paid)
+SELECT company_id, cycle_id, due_date, COUNT(*), SUM(total), 0, SUM(credit_applied)
+FROM billing_bill WHERE id >= %s AND id <= %s AND total > 0
+GROUP BY company_id, cycle_id, due_date
+ON CONFLICT (company_id, cycle_id, due_date)
+DO UPDATE SET bills = backoffice_billcyclestats.bills + excluded.bills,
+    billed = backoffice_billcyclestats.billed + excluded.billed,
+    paid = backoffice_billcyclestats.paid + excluded.paid
+"""
+
+_ALLOCATIONS = """
+INSERT INTO backoffice_billcyclestats (company_id, cycle_id, due_date, bills, billed, adjusted,
+    paid)
+SELECT b.company_id, b.cycle_id, b.due_date, 0, 0, 0, SUM(a.amount)
+FROM collection_allocation a JOIN billing_bill b ON b.id = a.bill_id
+WHERE a.id >= %s AND a.id <= %s AND b.total > 0
+GROUP BY b.company_id, b.cycle_id, b.due_date
+ON CONFLICT (company_id, cycle_id, due_date)
+DO UPDATE SET paid = backoffice_billcyclestats.paid + excluded.paid
+"""
+
+_READINGS = """
+INSERT INTO backoffice_readingcyclestats (company_id, cycle_id, source, readings)
+SELECT company_id, cycle_id, source, COUNT(*)
+FROM billing_meterreading WHERE id >= %s AND id <= %s
+GROUP BY company_id, cycle_id, source
+ON CONFLICT (company_id, cycle_id, source)
+DO UPDATE SET readings = backoffice_readingcyclestats.readings + excluded.readings
+"""
+
+# (stream, source table, statements); the tables are fixed names, never user input.
+_INSERT_STREAMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("payments", "collection_payment", (_PAYMENTS_FINE, _PAYMENTS_CENTER)),
+    ("bills", "billing_bill", (_BILLS,)),
+    ("allocations", "collection_allocation", (_ALLOCATIONS,)),
+    ("readings", "billing_meterreading", (_READINGS,)),
+)
+
+_TABLES = ("collection_payment", "billing_bill", "collection_allocation", "billing_meterreading")
+_MAX_ID = {table: "SELECT MAX(id) FROM T".replace("T", table) for table in _TABLES}
+# Missing ids in (W, M]: each row's predecessor (W for the first) more than 1 below it.
+_GAPS = {
+    table: (
+        "SELECT prev + 1, id - 1 FROM (SELECT id, LAG(id, 1, %s) OVER (ORDER BY id) AS prev "
+        "FROM T WHERE id > %s AND id <= %s) t WHERE id - prev > 1"
+    ).replace("FROM T", "FROM " + table)
+    for table in _TABLES
+}
+_PRESENT = {
+    table: "SELECT id FROM T WHERE id >= %s AND id <= %s ORDER BY id".replace("T ", table + " ")
+    for table in _TABLES
+}
+
+# ---- SQL: change streams --------------------------------------------------------------------
+
+_REVERSALS_MARK = """
+INSERT INTO backoffice_countedreversal (company_id, payment_id, batch, counted_at)
+SELECT p.company_id, p.id, %s, %s FROM collection_payment p
+WHERE p.reversed_at IS NOT NULL AND p.reversed_at >= %s
+  AND NOT EXISTS (SELECT 1 FROM backoffice_countedreversal c
+                  WHERE c.company_id = p.company_id AND c.payment_id = p.id)
+"""
+
+_REVERSALS_FINE = """
+INSERT INTO backoffice_collectiondaily (company_id, business_date, collector_id, center_id,
+    channel, cashier_id, payments, amount, reversed_payments, reversed_amount)
+SELECT p.company_id, p.business_date, p.collector_id, p.center_id, p.channel,
+    COALESCE(p.cashier_id, 0), 0, 0, COUNT(*), SUM(p.amount)
+FROM backoffice_countedreversal c
+JOIN collection_payment p ON p.id = c.payment_id AND p.company_id = c.company_id
+WHERE c.batch = %s
+GROUP BY p.company_id, p.business_date, p.collector_id, p.center_id, p.channel,
+    COALESCE(p.cashier_id, 0)
+ON CONFLICT (company_id, business_date, collector_id, center_id, channel, cashier_id)
+DO UPDATE SET
+    reversed_payments = backoffice_collectiondaily.reversed_payments + excluded.reversed_payments,
+    reversed_amount = backoffice_collectiondaily.reversed_amount + excluded.reversed_amount
+"""
+
+_REVERSALS_CENTER = """
+INSERT INTO backoffice_centerdaily (company_id, business_date, collector_id, center_id,
+    channel, payments, amount, reversed_payments, reversed_amount)
+SELECT p.company_id, p.business_date, p.collector_id, p.center_id, p.channel,
+    0, 0, COUNT(*), SUM(p.amount)
+FROM backoffice_countedreversal c
+JOIN collection_payment p ON p.id = c.payment_id AND p.company_id = c.company_id
+WHERE c.batch = %s
+GROUP BY p.company_id, p.business_date, p.collector_id, p.center_id, p.channel
+ON CONFLICT (company_id, business_date, collector_id, center_id, channel)
+DO UPDATE SET
+    reversed_payments = backoffice_centerdaily.reversed_payments + excluded.reversed_payments,
+    reversed_amount = backoffice_centerdaily.reversed_amount + excluded.reversed_amount
+"""
+
+# A reversal gives back to the bills what its allocations took.
+_REVERSALS_BILLS = """
+INSERT INTO backoffice_billcyclestats (company_id, cycle_id, due_date, bills, billed, adjusted,
+    paid)
+SELECT b.company_id, b.cycle_id, b.due_date, 0, 0, 0, -SUM(a.amount)
+FROM backoffice_countedreversal c
+JOIN collection_allocation a ON a.payment_id = c.payment_id AND a.company_id = c.company_id
+JOIN billing_bill b ON b.id = a.bill_id
+WHERE c.batch = %s AND b.total > 0
+GROUP BY b.company_id, b.cycle_id, b.due_date
+ON CONFLICT (company_id, cycle_id, due_date)
+DO UPDATE SET paid = backoffice_billcyclestats.paid + excluded.paid
+"""
+
+_REVERSALS_LAST = """
+SELECT MAX(p.reversed_at) FROM backoffice_countedreversal c
+JOIN collection_payment p ON p.id = c.payment_id AND p.company_id = c.company_id
+WHERE c.batch = %s
+"""
+
+_ADJUSTMENTS_MARK = """
+INSERT INTO backoffice_countedadjustment (company_id, adjustment_id, batch, counted_at)
+SELECT a.company_id, a.id, %s, %s FROM billing_adjustment a
+WHERE a.state = 'approved' AND a.decided_at >= %s
+  AND NOT EXISTS (SELECT 1 FROM backoffice_countedadjustment c
+                  WHERE c.company_id = a.company_id AND c.adjustment_id = a.id)
+"""
+
+_ADJUSTMENTS_BILLS = """
+INSERT INTO backoffice_billcyclestats (company_id, cycle_id, due_date, bills, billed, adjusted,
+    paid)
+SELECT b.company_id, b.cycle_id, b.due_date, 0, 0,
+    SUM(CASE WHEN a.kind = 'debit' THEN a.amount ELSE -a.amount END), 0
+FROM backoffice_countedadjustment c
+JOIN billing_adjustment a ON a.id = c.adjustment_id AND a.company_id = c.company_id
+JOIN billing_bill b ON b.id = a.bill_id
+WHERE c.batch = %s AND b.total > 0
+GROUP BY b.company_id, b.cycle_id, b.due_date
+ON CONFLICT (company_id, cycle_id, due_date)
+DO UPDATE SET adjusted = backoffice_billcyclestats.adjusted + excluded.adjusted
+"""
+
+_ADJUSTMENTS_LAST = """
+SELECT MAX(a.decided_at) FROM backoffice_countedadjustment c
+JOIN billing_adjustment a ON a.id = c.adjustment_id AND a.company_id = c.company_id
+WHERE c.batch = %s
+"""
+
+_SUMMARY_MODELS = (
+    CollectionDaily,
+    CenterDaily,
+    CountedReversal,
+    BillCycleStats,
+    CountedAdjustment,
+    ReadingCycleStats,
+    StatsGap,
+    StatsCursor,
+)
+
+
+@dataclass
+class RefreshResult:
+    """What one refresh added; `skipped` when another refresh held the lock."""
+
+    added: dict[str, int] = field(default_factory=dict)
+    gaps_filled: int = 0
+    gaps_open: int = 0
+    reversals: int = 0
+    adjustments: int = 0
+    skipped: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(sum(self.added.values()) or self.gaps_filled or self.reversals)
+
+
+def _hours(name: str, default: float) -> dt.timedelta:
+    return dt.timedelta(hours=float(getattr(settings, name, default)))
+
+
+@contextmanager
+def _lock(*, wait: bool) -> Iterator[bool]:
+    """PostgreSQL: a session advisory lock, so refreshes never interleave. SQLite needs none:
+    its write transactions already run one at a time."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cur:
+        if wait:
+            cur.execute("SELECT pg_advisory_lock(%s)", [_LOCK_KEY])
+            got = True
+        else:
+            cur.execute("SELECT pg_try_advisory_lock(%s)", [_LOCK_KEY])
+            got = bool(cur.fetchone()[0])
+    try:
+        yield got
+    finally:
+        if got:
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_unlock(%s)", [_LOCK_KEY])
+
+
+def _one_snapshot() -> None:
+    """All reads of a refresh see the same committed state: PostgreSQL's default, READ
+    COMMITTED, takes a new snapshot per statement. Must be the transaction's first statement;
+    inside an outer transaction (tests) it can no longer be set, and nothing runs concurrently.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+
+
+def _cursor(est: Company, stream: str) -> StatsCursor:
+    cursor, _created = StatsCursor.objects.get_or_create(company=est, stream=stream)
+    return cursor
+
+
+def _scalar(sql: str) -> object:
+    with connection.cursor() as cur:
+        cur.execute(sql)
+        row = cur.fetchone()
+    return row[0] if row else None
+
+
+def _run(statements: tuple[str, ...], lo: int, hi: int) -> None:
+    with connection.cursor() as cur:
+        for sql in statements:
+            cur.execute(sql, [lo, hi])
+
+
+def _insert_stream(
+    est: Company, stream: str, table: str, statements: tuple[str, ...], now: dt.datetime
+) -> tuple[int, int, int]:
+    """Add new rows and rows that filled old gaps; returns (new ids, gaps filled, gaps open)."""
+    cursor = _cursor(est, stream)
+    filled = 0
+    for gap in list(StatsGap.objects.filter(stream=stream).order_by("lo")):
+        with connection.cursor() as cur:
+            cur.execute(_PRESENT[table], [gap.lo, gap.hi])
+            present = [int(r[0]) for r in cur.fetchall()]
+        if present:
+            _run(statements, gap.lo, gap.hi)
+            filled += len(present)
+            missing = _ranges_missing(gap.lo, gap.hi, present)
+            StatsGap.objects.bulk_create(
+                StatsGap(company=est, stream=stream, lo=lo, hi=hi, noticed_at=gap.noticed_at)
+                for lo, hi in missing
+            )
+            gap.delete()
+        elif gap.noticed_at < now - _hours("KUWWA_STATS_GAP_TTL_HOURS", 24):
+            gap.delete()
+    high = int(_scalar(_MAX_ID[table]) or 0)  # type: ignore[call-overload]
+    added = 0
+    if high > cursor.last_id:
+        low = cursor.last_id
+        _run(statements, low + 1, high)
+        with connection.cursor() as cur:
+            cur.execute(_GAPS[table], [low, low, high])
+            gaps = [(int(a), int(b)) for a, b in cur.fetchall()]
+        StatsGap.objects.bulk_create(
+            StatsGap(company=est, stream=stream, lo=lo, hi=hi, noticed_at=now) for lo, hi in gaps
+        )
+        added = high - low - sum(hi - lo + 1 for lo, hi in gaps)
+        cursor.last_id = high
+    cursor.refreshed_at = now
+    cursor.save(update_fields=["last_id", "refreshed_at"])
+    return added, filled, StatsGap.objects.filter(stream=stream).count()
+
+
+def _ranges_missing(lo: int, hi: int, present: list[int]) -> list[tuple[int, int]]:
+    """The sub-ranges of [lo, hi] not in `present` (sorted)."""
+    out: list[tuple[int, int]] = []
+    start = lo
+    for value in present:
+        if value > start:
+            out.append((start, value - 1))
+        start = value + 1
+    if start <= hi:
+        out.append((start, hi))
+    return out
+
+
+def _change_stream(
+    est: Company,
+    stream: str,
+    now: dt.datetime,
+    batch: int,
+    mark: str,
+    apply: tuple[str, ...],
+    last: str,
+) -> int:
+    """Count the state changes not counted yet, from the cursor's time minus the margin."""
+    cursor = _cursor(est, stream)
+    margin = _hours("KUWWA_STATS_CHANGE_MARGIN_HOURS", 24)
+    since = (cursor.last_at - margin) if cursor.last_at else _EPOCH
+    with connection.cursor() as cur:
+        adapt = connection.ops.adapt_datetimefield_value  # SQLite stores text in UTC
+        cur.execute(mark, [batch, adapt(now), adapt(since)])
+        counted = max(cur.rowcount, 0)
+        if counted:
+            for sql in apply:
+                cur.execute(sql, [batch])
+            cur.execute(last, [batch])
+            newest = cur.fetchone()[0]
+            if newest is not None:
+                if isinstance(newest, str):  # SQLite hands raw text to a bare MAX()
+                    newest = dt.datetime.fromisoformat(newest)
+                if timezone.is_naive(newest):
+                    newest = timezone.make_aware(newest, dt.UTC)
+                if cursor.last_at is None or newest > cursor.last_at:
+                    cursor.last_at = newest
+    cursor.refreshed_at = now
+    cursor.save(update_fields=["last_at", "refreshed_at"])
+    return counted
+
+
+def _refresh_all(now: dt.datetime) -> RefreshResult:
+    est = Company.objects.get(code=ESTABLISHMENT_CODE)
+    result = RefreshResult()
+    for stream, table, statements in _INSERT_STREAMS:
+        added, filled, open_gaps = _insert_stream(est, stream, table, statements, now)
+        result.added[stream] = added
+        result.gaps_filled += filled
+        result.gaps_open += open_gaps
+    run = _cursor(est, "run")
+    run.last_id += 1
+    run.save(update_fields=["last_id"])
+    result.reversals = _change_stream(
+        est,
+        "reversals",
+        now,
+        run.last_id,
+        _REVERSALS_MARK,
+        (_REVERSALS_FINE, _REVERSALS_CENTER, _REVERSALS_BILLS),
+        _REVERSALS_LAST,
+    )
+    result.adjustments = _change_stream(
+        est,
+        "adjustments",
+        now,
+        run.last_id,
+        _ADJUSTMENTS_MARK,
+        (_ADJUSTMENTS_BILLS,),
+        _ADJUSTMENTS_LAST,
+    )
+    return result
+
+
+def stats_refresh(*, wait: bool = True, rebuild: bool = False) -> RefreshResult:
+    """Summarise what is new since the last refresh (idempotent; safe every minute).
+
+    `wait=False` (the dashboards) returns at once, `skipped`, if another refresh is running.
+    `rebuild=True` empties the summaries first and recomputes everything from the rows.
+    """
+    with _lock(wait=wait) as got:
+        if not got:
+            return RefreshResult(skipped=True)
+        outermost = not connection.in_atomic_block
+        with transaction.atomic():
+            if outermost:
+                _one_snapshot()
+            if rebuild:
+                for model in _SUMMARY_MODELS:
+                    model.objects.all().delete()
+            return _refresh_all(timezone.now())
+
+
+def last_refreshed_at() -> dt.datetime | None:
+    """When the payments stream was last brought up to date (shown on the dashboards)."""
+    return (
+        StatsCursor.objects.filter(stream="payments").values_list("refreshed_at", flat=True).first()
+    )

@@ -1,0 +1,1 @@
+"""Dashboard reads, one module per page; each returns a `Page` of `Table`s, scoped."""

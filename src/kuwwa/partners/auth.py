@@ -1,0 +1,215 @@
+"""Authentication of partner requests: key, HMAC signature, timestamp, nonce, rate limit.
+
+Order of the checks: the headers are there and well formed → the key is known and active →
+the signature matches → the timestamp is within 5 minutes → the nonce is new → the partner
+is under its rate. The signature comes before the clock so that only a holder of the secret
+learns anything about the server's clock. Nonces are inserted under a unique rule (no
+check-then-insert), so two workers receiving the same request accept it once.
+
+The rate limit counts the partner's nonces of the last 60 seconds (a sliding minute over
+rows every request writes anyway), so it holds across processes and servers without a
+shared cache and costs one indexed count, bounded by the limit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import os
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from ninja.security import APIKeyHeader
+
+from kuwwa.organizations.models import Partner
+from kuwwa.partners.errors import (
+    AuthenticationRequired,
+    KeyUnknown,
+    NonceReused,
+    PayloadTooLarge,
+    RateLimited,
+    SignatureInvalid,
+    TimestampOutOfRange,
+)
+from kuwwa.partners.keys import active_key, partner_key_secret
+from kuwwa.partners.models import PartnerKey, PartnerNonce
+from kuwwa.partners.signing import same, sign_request
+
+log = logging.getLogger("kuwwa.partners")
+
+TIMESTAMP_WINDOW = 300  # seconds either side of the server's clock
+NONCE_KEEP = dt.timedelta(seconds=2 * TIMESTAMP_WINDOW)  # older nonces could not be replayed
+PURGE_EVERY = 256  # purge old nonces on every n-th insert
+KEY_ID_RE = re.compile(r"pk_[0-9a-f]{24}")
+TIMESTAMP_RE = re.compile(r"[0-9]{1,12}")
+NONCE_RE = re.compile(r"[A-Za-z0-9_\-]{16,64}")
+SIGNATURE_RE = re.compile(r"[0-9a-fA-F]{64}")
+
+HEADER_KEY = "X-Kuwwa-Key"
+HEADER_TIMESTAMP = "X-Kuwwa-Timestamp"
+HEADER_NONCE = "X-Kuwwa-Nonce"
+HEADER_SIGNATURE = "X-Kuwwa-Signature"
+
+
+@dataclass(frozen=True)
+class PartnerContext:
+    """Who is calling: set as `request.auth` on every partner endpoint."""
+
+    partner: Partner
+    key: PartnerKey
+
+    @property
+    def company_id(self) -> int:
+        return self.key.company_id
+
+
+def rate_per_minute() -> int:
+    value = getattr(settings, "KUWWA_PARTNER_RATE_PER_MINUTE", None)
+    if value is None:
+        value = os.environ.get("KUWWA_PARTNER_RATE_PER_MINUTE", "600")
+    return int(value)
+
+
+def _paths(request: HttpRequest) -> list[str]:
+    """The path and query as the client may have signed them: as Django rebuilds it, and as
+    the server received it when the server says so (gunicorn's RAW_URI)."""
+    paths = [request.get_full_path()]
+    for name in ("RAW_URI", "REQUEST_URI"):
+        raw = request.META.get(name)
+        if isinstance(raw, str) and raw and raw not in paths:
+            paths.append(raw)
+    return paths
+
+
+def _headers(request: HttpRequest) -> tuple[str, str, str, str]:
+    values = [
+        (request.headers.get(name) or "").strip()
+        for name in (HEADER_KEY, HEADER_TIMESTAMP, HEADER_NONCE, HEADER_SIGNATURE)
+    ]
+    key_id, timestamp, nonce, signature = values
+    if not all(values):
+        raise AuthenticationRequired()
+    if not (
+        TIMESTAMP_RE.fullmatch(timestamp)
+        and NONCE_RE.fullmatch(nonce)
+        and SIGNATURE_RE.fullmatch(signature)
+    ):
+        raise AuthenticationRequired(
+            _(
+                "Malformed signature headers: X-Kuwwa-Timestamp is unix seconds, X-Kuwwa-Nonce "
+                "16 to 64 letters, digits, - or _, X-Kuwwa-Signature 64 hex digits."
+            )
+        )
+    return key_id, timestamp, nonce, signature
+
+
+def _body(request: HttpRequest) -> bytes:
+    try:
+        return request.body
+    except RequestDataTooBig as exc:
+        raise PayloadTooLarge() from exc
+
+
+def _check_signature(request: HttpRequest, key: PartnerKey, stamp: str, nonce: str, sig: str) -> None:
+    try:
+        secret = partner_key_secret(key)
+    except ValueError:
+        log.error("partner key %s cannot be decrypted: check KUWWA_API_KEY_ENCRYPTION_KEY", key)
+        raise KeyUnknown() from None
+    body = _body(request)
+    method = request.method or "GET"
+    for path in _paths(request):
+        expected = sign_request(
+            secret=secret, method=method, path=path, timestamp=stamp, nonce=nonce, body=body
+        )
+        if same(expected, sig):
+            return
+    raise SignatureInvalid()
+
+
+def _check_timestamp(stamp: str, now: dt.datetime) -> None:
+    if abs(now.timestamp() - int(stamp)) > TIMESTAMP_WINDOW:
+        raise TimestampOutOfRange()
+
+
+def nonce_use(*, key: PartnerKey, nonce: str, now: dt.datetime) -> None:
+    """Record the nonce (its own committed transaction); NonceReused if it was seen."""
+    try:
+        with transaction.atomic():
+            row = PartnerNonce.objects.create(
+                company_id=key.company_id,
+                partner_id=key.partner_id,
+                key=key,
+                nonce=nonce,
+                seen_at=now,
+            )
+    except IntegrityError:
+        raise NonceReused() from None
+    if row.pk % PURGE_EVERY == 0:
+        nonces_purge(now=now)
+
+
+def nonces_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete nonces too old to be replayed anyway (their timestamps are out of range)."""
+    cutoff = (now or timezone.now()) - NONCE_KEEP
+    deleted, _detail = PartnerNonce.objects.filter(seen_at__lt=cutoff).delete()
+    return deleted
+
+
+def rate_check(*, key: PartnerKey, now: dt.datetime) -> None:
+    """RATE_LIMITED once the partner made more than the limit in the last 60 seconds."""
+    limit = rate_per_minute()
+    if limit <= 0:
+        return
+    recent = PartnerNonce.objects.filter(
+        company_id=key.company_id,
+        partner_id=key.partner_id,
+        seen_at__gt=now - dt.timedelta(seconds=60),
+    )
+    if recent[: limit + 1].count() <= limit:
+        return
+    oldest = recent.order_by("seen_at").values_list("seen_at", flat=True).first() or now
+    wait = max(1, math.ceil(60 - (now - oldest).total_seconds()))
+    raise RateLimited(headers={"Retry-After": str(wait)})
+
+
+def authenticate(request: HttpRequest) -> PartnerContext:
+    """Check every part of a signed request; the caller's partner and key, or a refusal."""
+    request.kuwwa_partner_api = True  # type: ignore[attr-defined]  # errors in both languages
+    key_id, stamp, nonce, sig = _headers(request)
+    key = active_key(key_id) if KEY_ID_RE.fullmatch(key_id) else None
+    if key is None:
+        raise KeyUnknown()
+    _check_signature(request, key, stamp, nonce, sig)
+    now = timezone.now()
+    _check_timestamp(stamp, now)
+    nonce_use(key=key, nonce=nonce, now=now)
+    rate_check(key=key, now=now)
+    return PartnerContext(partner=key.partner, key=key)
+
+
+class PartnerSignature(APIKeyHeader):
+    """Django Ninja security scheme: the key id header, and the signature checks above."""
+
+    param_name = HEADER_KEY
+    openapi_description = (
+        "Signed requests. Send X-Kuwwa-Key (your key id), X-Kuwwa-Timestamp (unix seconds), "
+        "X-Kuwwa-Nonce (16-64 random characters, never reused) and X-Kuwwa-Signature = hex "
+        "HMAC-SHA256(secret, METHOD + '\\n' + PATH_WITH_QUERY + '\\n' + TIMESTAMP + '\\n' + "
+        "NONCE + '\\n' + hex(SHA-256(body))). See docs/partner-api.md. | طلبات موقّعة: أرسل "
+        "معرّف المفتاح والوقت ورقماً عشوائياً لا يتكرر والتوقيع HMAC-SHA256 كما في الدليل."
+    )
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        return authenticate(request)
+
+
+partner_auth = PartnerSignature()

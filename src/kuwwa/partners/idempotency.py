@@ -1,0 +1,125 @@
+"""Idempotency-Key handling: claim, then store the response, or release the claim.
+
+1. `idempotency_claim` inserts the record (state in_flight) in its own short transaction,
+   so a concurrent duplicate finds it at once: same body and done → the stored response is
+   replayed; same body and in flight → 409 with Retry-After; another body → 422
+   IDEMPOTENCY_KEY_REUSED. The unique rule (company, partner, key) decides every race.
+2. The caller does the work (the payment), then `idempotency_complete` stores its response.
+   A refusal does not consume the key: `idempotency_release` deletes the claim, so the
+   partner may correct the request and send it again with the same key.
+3. A claim older than STALE_AFTER was left by a crashed worker and is taken over
+   (compare-and-swap on the claim token). The payment service is itself idempotent on the
+   reference, so the taker gets the first payment back: never two payments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from kuwwa.collection.errors import IdempotencyKeyReused
+from kuwwa.organizations.models import Partner
+from kuwwa.partners.errors import IdempotencyKeyInvalid, RequestInFlight
+from kuwwa.partners.models import IdempotencyRecord
+
+STALE_AFTER = dt.timedelta(seconds=60)
+KEY_RE = re.compile(r"[A-Za-z0-9_.:\-]{1,48}")
+
+
+@dataclass(frozen=True)
+class Claim:
+    record: IdempotencyRecord
+    token: str | None  # set when this request owns the claim and must do the work
+    replay: tuple[int, Any] | None  # (status, body) stored by the first request
+
+
+def idempotency_key_check(key: str | None) -> str:
+    value = (key or "").strip()
+    if not KEY_RE.fullmatch(value):
+        raise IdempotencyKeyInvalid()
+    return value
+
+
+def request_hash(content: Any) -> str:
+    """What "the same body" means: the same JSON content, whatever its spacing or order."""
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _insert(
+    company_id: int, partner: Partner, key: str, digest: str, now: dt.datetime
+) -> Claim | None:
+    token = uuid.uuid4().hex
+    try:
+        with transaction.atomic():
+            record = IdempotencyRecord.objects.create(
+                company_id=company_id,
+                partner=partner,
+                key=key,
+                request_hash=digest,
+                state=IdempotencyRecord.State.IN_FLIGHT,
+                claim_token=token,
+                claimed_at=now,
+            )
+    except IntegrityError:
+        return None
+    return Claim(record=record, token=token, replay=None)
+
+
+def idempotency_claim(
+    *, company_id: int, partner: Partner, key: str, digest: str, now: dt.datetime | None = None
+) -> Claim:
+    """Own the key, or learn what the first request with it did."""
+    now = now or timezone.now()
+    for _attempt in range(3):  # a released claim may disappear between insert and read
+        claim = _insert(company_id, partner, key, digest, now)
+        if claim is not None:
+            return claim
+        record = IdempotencyRecord.objects.filter(
+            company_id=company_id, partner=partner, key=key
+        ).first()
+        if record is None:
+            continue
+        if record.request_hash != digest:
+            raise IdempotencyKeyReused()
+        if record.state == IdempotencyRecord.State.DONE:
+            replay = (record.status_code or 200, record.response)
+            return Claim(record=record, token=None, replay=replay)
+        if now - record.claimed_at < STALE_AFTER:
+            raise RequestInFlight(headers={"Retry-After": "1"})
+        token = uuid.uuid4().hex
+        taken = IdempotencyRecord.objects.filter(
+            pk=record.pk, state=IdempotencyRecord.State.IN_FLIGHT, claim_token=record.claim_token
+        ).update(claim_token=token, claimed_at=now)
+        if not taken:
+            raise RequestInFlight(headers={"Retry-After": "1"})
+        return Claim(record=record, token=token, replay=None)
+    raise RequestInFlight(headers={"Retry-After": "1"})
+
+
+def idempotency_complete(
+    *, claim: Claim, status_code: int, response: Any, payment_id: int | None
+) -> None:
+    """Store the response to replay. A claim taken over meanwhile stays with its taker."""
+    IdempotencyRecord.objects.filter(pk=claim.record.pk, claim_token=claim.token).update(
+        state=IdempotencyRecord.State.DONE,
+        status_code=status_code,
+        response=response,
+        payment_id=payment_id,
+        completed_at=timezone.now(),
+    )
+
+
+def idempotency_release(*, claim: Claim) -> None:
+    """Give the key back after a refusal or a failure: nothing was done with it."""
+    IdempotencyRecord.objects.filter(
+        pk=claim.record.pk, claim_token=claim.token, state=IdempotencyRecord.State.IN_FLIGHT
+    ).delete()

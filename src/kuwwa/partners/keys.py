@@ -1,0 +1,128 @@
+"""API keys of partners: create (the secret is shown once), revoke, re-encrypt, look up.
+
+Creation and revocation are master-data changes of the establishment, audited in its chain.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kuwwa.core.audit import audit_record
+from kuwwa.core.errors import ValidationFailed
+from kuwwa.organizations.models import ESTABLISHMENT_CODE, Company, Partner
+from kuwwa.partners import crypto
+from kuwwa.partners.models import PartnerKey, WebhookEndpoint
+
+KEY_PREFIX = "pk_"
+SECRET_PREFIX = "sk_"
+
+
+def establishment() -> Company:
+    return Company.objects.get(code=ESTABLISHMENT_CODE)
+
+
+def key_context(key_id: str) -> str:
+    """Associated data of a key's encrypted secret: it opens only on that key's row."""
+    return f"partner-key:{key_id}"
+
+
+def webhook_context(partner_id: int) -> str:
+    return f"partner-webhook:{partner_id}"
+
+
+@dataclass(frozen=True)
+class NewKey:
+    key: PartnerKey
+    secret: str  # shown once to whoever created the key, never stored in clear
+
+
+def _actor(actor: Any) -> Any:
+    return actor if getattr(actor, "pk", None) else None
+
+
+@transaction.atomic
+def partner_key_create(*, actor: Any, partner: Partner, label: str = "") -> NewKey:
+    """A new active key for the partner; its old keys stay active until revoked (rotation)."""
+    if not partner.is_active:
+        raise ValidationFailed(_("This partner is not active."))
+    key_id = KEY_PREFIX + secrets.token_hex(12)
+    secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+    key = PartnerKey.objects.create(
+        company=establishment(),
+        partner=partner,
+        key_id=key_id,
+        secret_encrypted=crypto.encrypt(secret, context=key_context(key_id)),
+        label=label.strip()[:100],
+        created_by=_actor(actor),
+    )
+    audit_record(
+        company=key.company_id,
+        actor=_actor(actor),
+        action="partnerkey.create",
+        obj=key,
+        data={"partner": partner.code, "key_id": key_id, "label": key.label},
+    )
+    return NewKey(key=key, secret=secret)
+
+
+@transaction.atomic
+def partner_key_revoke(*, actor: Any, key: PartnerKey) -> PartnerKey:
+    """Revoke a key at once (idempotent): requests signed with it get KEY_UNKNOWN."""
+    locked = PartnerKey.objects.select_for_update().select_related("partner").get(pk=key.pk)
+    if locked.revoked_at is not None:
+        return locked
+    locked.revoked_at = timezone.now()
+    locked.revoked_by = _actor(actor)
+    locked.save(update_fields=["revoked_at", "revoked_by"])
+    audit_record(
+        company=locked.company_id,
+        actor=_actor(actor),
+        action="partnerkey.revoke",
+        obj=locked,
+        data={"partner": locked.partner.code, "key_id": locked.key_id},
+    )
+    return locked
+
+
+def partner_key_secret(key: PartnerKey) -> str:
+    return crypto.decrypt(key.secret_encrypted, context=key_context(key.key_id))
+
+
+def active_key(key_id: str) -> PartnerKey | None:
+    """The active key with this id, with its (active) partner, or None."""
+    return (
+        PartnerKey.objects.select_related("partner")
+        .filter(
+            company__code=ESTABLISHMENT_CODE,
+            key_id=key_id,
+            revoked_at__isnull=True,
+            partner__is_active=True,
+        )
+        .first()
+    )
+
+
+def secrets_reencrypt() -> int:
+    """Re-encrypt every stored secret under the current encryption key; returns how many."""
+    changed = 0
+    with transaction.atomic():
+        for key in PartnerKey.objects.select_for_update().order_by("pk"):
+            if crypto.needs_reencryption(key.secret_encrypted):
+                plain = partner_key_secret(key)
+                key.secret_encrypted = crypto.encrypt(plain, context=key_context(key.key_id))
+                key.save(update_fields=["secret_encrypted"])
+                changed += 1
+        for endpoint in WebhookEndpoint.objects.select_for_update().order_by("pk"):
+            if crypto.needs_reencryption(endpoint.secret_encrypted):
+                context = webhook_context(endpoint.partner_id)
+                plain = crypto.decrypt(endpoint.secret_encrypted, context=context)
+                endpoint.secret_encrypted = crypto.encrypt(plain, context=context)
+                endpoint.save(update_fields=["secret_encrypted"])
+                changed += 1
+    return changed
