@@ -32,15 +32,24 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 VIEWPORT = {"width": 1366, "height": 768}
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+@pytest.fixture
+def browser(live_server: Any) -> Iterator[Any]:
+    """Chromium for one test. Started after the database is ready and stopped after each test
+    (never session-wide): while Playwright's loop runs, Django hands this thread other
+    connection objects, and two sync Playwright loops cannot overlap (tests/browser holds
+    other journeys that start their own)."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api")
+    from django.db import connections
+
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+        try:
+            yield chromium
+        finally:
+            connections.close_all()
+            chromium.close()
 
 
 @pytest.fixture

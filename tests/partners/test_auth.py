@@ -34,7 +34,9 @@ def test_a_wrong_signature_is_refused_in_both_languages(bank) -> None:
 
 def test_the_signature_covers_body_path_and_query(bank) -> None:
     tampered_body = bank.post(
-        "/payments", {"account_number": "1", "amount": 5}, sign_body=b'{"amount": 1}',
+        "/payments",
+        {"account_number": "1", "amount": 5},
+        sign_body=b'{"amount": 1}',
         headers={"Idempotency-Key": "k-1"},
     )
     assert tampered_body.json()["code"] == "SIGNATURE_INVALID"
@@ -46,7 +48,7 @@ def test_the_signature_covers_body_path_and_query(bank) -> None:
     assert method.status_code in (401, 405)
 
 
-@pytest.mark.parametrize("skew", [-301, 301, -10_000_000])
+@pytest.mark.parametrize("skew", [-305, 305, -10_000_000, 10**11])
 def test_a_timestamp_more_than_five_minutes_away_is_refused(bank, skew: int) -> None:
     response = bank.get("/me", timestamp=int(time.time()) + skew)
     assert response.status_code == 401

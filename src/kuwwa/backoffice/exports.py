@@ -34,7 +34,9 @@ def _value(value: Any, kind: str) -> Any:
 
 
 def _rows(table: Table) -> list[list[Any]]:
-    rows = [[_value(v, c.kind) for v, c in zip(row, table.columns, strict=True)] for row in table.rows]
+    rows = [
+        [_value(v, c.kind) for v, c in zip(row, table.columns, strict=True)] for row in table.rows
+    ]
     if table.total is not None:
         rows.append([_value(v, c.kind) for v, c in zip(table.total, table.columns, strict=True)])
     return rows

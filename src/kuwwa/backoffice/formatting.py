@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import get_language
 
 from kuwwa.core.digits import to_arabic_digits
@@ -25,8 +26,10 @@ DIGITS_CHOICES: tuple[Digits, ...] = ("arabic", "latin")
 
 def digits_preference(request: HttpRequest) -> Digits:
     value = request.COOKIES.get(DIGITS_COOKIE)
-    if value == "arabic" or value == "latin":
-        return value
+    if value == "latin":
+        return "latin"
+    if value == "arabic":
+        return "arabic"
     return "arabic" if (get_language() or "ar").startswith("ar") else "latin"
 
 
@@ -73,6 +76,14 @@ def fmt_date(value: dt.date | None, pref: Digits) -> str:
     return digits(f"{value.day:02d}/{value.month:02d}/{value.year}", pref)
 
 
+def fmt_moment(value: dt.datetime | None, pref: Digits) -> str:
+    """Local (Asia/Damascus) date and time, day first."""
+    if value is None:
+        return "—"
+    local = timezone.localtime(value)
+    return digits(f"{local.day:02d}/{local.month:02d}/{local.year} {local:%H:%M}", pref)
+
+
 def fmt_cell(value: Any, kind: str, pref: Digits) -> str:
     if value is None:
         return "—"
@@ -88,6 +99,8 @@ def fmt_cell(value: Any, kind: str, pref: Digits) -> str:
         return fmt_decimal(value, pref)
     if kind == "date":
         return fmt_date(value, pref)
+    if kind == "moment":
+        return fmt_moment(value, pref)
     if kind == "code":
         return digits(str(value), pref)
     return str(value)

@@ -113,18 +113,18 @@ _INSERT_STREAMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 
 _TABLES = ("collection_payment", "billing_bill", "collection_allocation", "billing_meterreading")
-_MAX_ID = {table: "SELECT MAX(id) FROM T".replace("T", table) for table in _TABLES}
+_MAX_ID = {t: "SELECT MAX(id) FROM <table>".replace("<table>", t) for t in _TABLES}
 # Missing ids in (W, M]: each row's predecessor (W for the first) more than 1 below it.
 _GAPS = {
-    table: (
+    t: (
         "SELECT prev + 1, id - 1 FROM (SELECT id, LAG(id, 1, %s) OVER (ORDER BY id) AS prev "
-        "FROM T WHERE id > %s AND id <= %s) t WHERE id - prev > 1"
-    ).replace("FROM T", "FROM " + table)
-    for table in _TABLES
+        "FROM <table> WHERE id > %s AND id <= %s) t WHERE id - prev > 1"
+    ).replace("<table>", t)
+    for t in _TABLES
 }
 _PRESENT = {
-    table: "SELECT id FROM T WHERE id >= %s AND id <= %s ORDER BY id".replace("T ", table + " ")
-    for table in _TABLES
+    t: "SELECT id FROM <table> WHERE id >= %s AND id <= %s ORDER BY id".replace("<table>", t)
+    for t in _TABLES
 }
 
 # ---- SQL: change streams --------------------------------------------------------------------
@@ -280,16 +280,17 @@ def _one_snapshot() -> None:
             cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
 
 
-def _cursor(est: Company, stream: str) -> StatsCursor:
-    cursor, _created = StatsCursor.objects.get_or_create(company=est, stream=stream)
-    return cursor
+_STREAMS = ("payments", "bills", "allocations", "readings", "reversals", "adjustments")
+_ALL_MAX_IDS = "SELECT " + ", ".join("(" + _MAX_ID[t] + ")" for t in _TABLES)
 
 
-def _scalar(sql: str) -> object:
-    with connection.cursor() as cur:
-        cur.execute(sql)
-        row = cur.fetchone()
-    return row[0] if row else None
+def _cursors(est: Company) -> dict[str, StatsCursor]:
+    cursors = {c.stream: c for c in StatsCursor.objects.filter(company=est)}
+    missing = [StatsCursor(company=est, stream=s) for s in _STREAMS if s not in cursors]
+    if missing:
+        StatsCursor.objects.bulk_create(missing)
+        cursors = {c.stream: c for c in StatsCursor.objects.filter(company=est)}
+    return cursors
 
 
 def _run(statements: tuple[str, ...], lo: int, hi: int) -> None:
@@ -298,13 +299,18 @@ def _run(statements: tuple[str, ...], lo: int, hi: int) -> None:
             cur.execute(sql, [lo, hi])
 
 
-def _insert_stream(
-    est: Company, stream: str, table: str, statements: tuple[str, ...], now: dt.datetime
-) -> tuple[int, int, int]:
-    """Add new rows and rows that filled old gaps; returns (new ids, gaps filled, gaps open)."""
-    cursor = _cursor(est, stream)
-    filled = 0
-    for gap in list(StatsGap.objects.filter(stream=stream).order_by("lo")):
+def _recheck_gaps(
+    est: Company,
+    stream: str,
+    table: str,
+    statements: tuple[str, ...],
+    gaps: list[StatsGap],
+    now: dt.datetime,
+) -> tuple[int, int]:
+    """Add the rows that appeared in old gaps; returns (rows added, gaps still watched)."""
+    filled, watched = 0, 0
+    ttl = _hours("KUWWA_STATS_GAP_TTL_HOURS", 24)
+    for gap in gaps:
         with connection.cursor() as cur:
             cur.execute(_PRESENT[table], [gap.lo, gap.hi])
             present = [int(r[0]) for r in cur.fetchall()]
@@ -316,25 +322,37 @@ def _insert_stream(
                 StatsGap(company=est, stream=stream, lo=lo, hi=hi, noticed_at=gap.noticed_at)
                 for lo, hi in missing
             )
+            watched += len(missing)
             gap.delete()
-        elif gap.noticed_at < now - _hours("KUWWA_STATS_GAP_TTL_HOURS", 24):
+        elif gap.noticed_at < now - ttl:
             gap.delete()
-    high = int(_scalar(_MAX_ID[table]) or 0)  # type: ignore[call-overload]
-    added = 0
-    if high > cursor.last_id:
-        low = cursor.last_id
-        _run(statements, low + 1, high)
-        with connection.cursor() as cur:
-            cur.execute(_GAPS[table], [low, low, high])
-            gaps = [(int(a), int(b)) for a, b in cur.fetchall()]
-        StatsGap.objects.bulk_create(
-            StatsGap(company=est, stream=stream, lo=lo, hi=hi, noticed_at=now) for lo, hi in gaps
-        )
-        added = high - low - sum(hi - lo + 1 for lo, hi in gaps)
-        cursor.last_id = high
-    cursor.refreshed_at = now
-    cursor.save(update_fields=["last_id", "refreshed_at"])
-    return added, filled, StatsGap.objects.filter(stream=stream).count()
+        else:
+            watched += 1
+    return filled, watched
+
+
+def _insert_stream(
+    est: Company,
+    cursor: StatsCursor,
+    table: str,
+    statements: tuple[str, ...],
+    high: int,
+    now: dt.datetime,
+) -> tuple[int, int]:
+    """Add the rows above the cursor and move it to `high`; returns (rows added, new gaps)."""
+    if high <= cursor.last_id:
+        return 0, 0
+    low = cursor.last_id
+    _run(statements, low + 1, high)
+    with connection.cursor() as cur:
+        cur.execute(_GAPS[table], [low, low, high])
+        gaps = [(int(a), int(b)) for a, b in cur.fetchall()]
+    StatsGap.objects.bulk_create(
+        StatsGap(company=est, stream=cursor.stream, lo=lo, hi=hi, noticed_at=now) for lo, hi in gaps
+    )
+    cursor.last_id = high
+    cursor.save(update_fields=["last_id"])
+    return high - low - sum(hi - lo + 1 for lo, hi in gaps), len(gaps)
 
 
 def _ranges_missing(lo: int, hi: int, present: list[int]) -> list[tuple[int, int]]:
@@ -350,9 +368,17 @@ def _ranges_missing(lo: int, hi: int, present: list[int]) -> list[tuple[int, int
     return out
 
 
+def _as_aware(value: object) -> dt.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):  # SQLite hands raw text to a bare MAX()
+        value = dt.datetime.fromisoformat(value)
+    assert isinstance(value, dt.datetime)
+    return timezone.make_aware(value, dt.UTC) if timezone.is_naive(value) else value
+
+
 def _change_stream(
-    est: Company,
-    stream: str,
+    cursor: StatsCursor,
     now: dt.datetime,
     batch: int,
     mark: str,
@@ -360,59 +386,58 @@ def _change_stream(
     last: str,
 ) -> int:
     """Count the state changes not counted yet, from the cursor's time minus the margin."""
-    cursor = _cursor(est, stream)
     margin = _hours("KUWWA_STATS_CHANGE_MARGIN_HOURS", 24)
     since = (cursor.last_at - margin) if cursor.last_at else _EPOCH
     with connection.cursor() as cur:
         adapt = connection.ops.adapt_datetimefield_value  # SQLite stores text in UTC
         cur.execute(mark, [batch, adapt(now), adapt(since)])
         counted = max(cur.rowcount, 0)
-        if counted:
-            for sql in apply:
-                cur.execute(sql, [batch])
-            cur.execute(last, [batch])
-            newest = cur.fetchone()[0]
-            if newest is not None:
-                if isinstance(newest, str):  # SQLite hands raw text to a bare MAX()
-                    newest = dt.datetime.fromisoformat(newest)
-                if timezone.is_naive(newest):
-                    newest = timezone.make_aware(newest, dt.UTC)
-                if cursor.last_at is None or newest > cursor.last_at:
-                    cursor.last_at = newest
-    cursor.refreshed_at = now
-    cursor.save(update_fields=["last_at", "refreshed_at"])
+        if not counted:
+            return 0
+        for sql in apply:
+            cur.execute(sql, [batch])
+        cur.execute(last, [batch])
+        newest = _as_aware(cur.fetchone()[0])
+    if newest is not None and (cursor.last_at is None or newest > cursor.last_at):
+        cursor.last_at = newest
+        cursor.save(update_fields=["last_at"])
     return counted
 
 
 def _refresh_all(now: dt.datetime) -> RefreshResult:
     est = Company.objects.get(code=ESTABLISHMENT_CODE)
+    cursors = _cursors(est)
+    gaps: dict[str, list[StatsGap]] = {}
+    for gap in StatsGap.objects.filter(company=est).order_by("stream", "lo"):
+        gaps.setdefault(gap.stream, []).append(gap)
+    with connection.cursor() as cur:
+        cur.execute(_ALL_MAX_IDS)
+        highs = dict(zip(_TABLES, (int(v or 0) for v in cur.fetchone()), strict=True))
     result = RefreshResult()
     for stream, table, statements in _INSERT_STREAMS:
-        added, filled, open_gaps = _insert_stream(est, stream, table, statements, now)
+        filled, watched = _recheck_gaps(est, stream, table, statements, gaps.get(stream, []), now)
+        added, new_gaps = _insert_stream(est, cursors[stream], table, statements, highs[table], now)
         result.added[stream] = added
         result.gaps_filled += filled
-        result.gaps_open += open_gaps
-    run = _cursor(est, "run")
-    run.last_id += 1
-    run.save(update_fields=["last_id"])
+        result.gaps_open += watched + new_gaps
+    batch = int(now.timestamp() * 1_000_000)  # unique: refreshes never overlap (the lock)
     result.reversals = _change_stream(
-        est,
-        "reversals",
+        cursors["reversals"],
         now,
-        run.last_id,
+        batch,
         _REVERSALS_MARK,
         (_REVERSALS_FINE, _REVERSALS_CENTER, _REVERSALS_BILLS),
         _REVERSALS_LAST,
     )
     result.adjustments = _change_stream(
-        est,
-        "adjustments",
+        cursors["adjustments"],
         now,
-        run.last_id,
+        batch,
         _ADJUSTMENTS_MARK,
         (_ADJUSTMENTS_BILLS,),
         _ADJUSTMENTS_LAST,
     )
+    StatsCursor.objects.filter(company=est).update(refreshed_at=now)
     return result
 
 

@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
-Kind = Literal["text", "code", "count", "money", "signed_money", "percent", "days", "date"]
+Kind = Literal[
+    "text", "code", "count", "money", "signed_money", "percent", "days", "date", "moment"
+]
 NUMERIC: frozenset[str] = frozenset({"count", "money", "signed_money", "percent", "days"})
 
 
@@ -20,6 +22,10 @@ class Column:
     label: str
     kind: Kind = "text"
     bar: bool = False  # draw a bar proportional to the column's largest value
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in NUMERIC
 
 
 @dataclass

@@ -62,7 +62,7 @@ def _page(
         table = page.table(request.GET.get("table", "")) or page.tables[0]
         content = table_csv(table) if kind == "csv" else table_xlsx(table)
         return _download(content, kind, f"kuwwa-{table.key}-{business_date().isoformat()}.{kind}")
-    keep = {k: v for k, v in request.GET.items() if k not in ("export", "table")}
+    keep = {k: request.GET.get(k, "") for k in request.GET if k not in ("export", "table")}
     context = {
         "page": page,
         "title": title,
@@ -153,7 +153,9 @@ def statements(request: HttpRequest) -> HttpResponse:
         "companies": companies,
         "digits": digits_preference(request),
     }
-    return render(request, "backoffice/statements.html", context)
+    response = render(request, "backoffice/statements.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @backoffice_view

@@ -38,7 +38,7 @@ from kuwwa.cashiering.services import (
     vault_balance,
 )
 from kuwwa.collection.errors import AccountClosed, BillAlreadyPaid, NothingDue
-from kuwwa.collection.inquiry import Found, account_summary, inquiry_find
+from kuwwa.collection.inquiry import AccountSummary, Found, account_summary, inquiry_find
 from kuwwa.collection.models import Tender
 from kuwwa.collection.services import (
     PaymentRequest,
@@ -111,17 +111,15 @@ def _is_supervisor(request: HttpRequest) -> bool:
 def home(request: HttpRequest) -> HttpResponse:
     """The search screen, or the form that opens a shift when there is none."""
     shift = shift_current(cashier=request.user)
+    if shift is None and not scope_of(request.user).has_role(Role.CASHIER):
+        return redirect("counter:supervisor")  # a supervisor opens no shift of their own
     if shift is None:
         return render(request, "counter/open_shift.html", {"form": OpenShiftForm()})
     return render(request, "counter/home.html", _bar(request, shift))
 
 
 def _bar(request: HttpRequest, shift: Shift) -> dict[str, Any]:
-    return {
-        "shift": shift,
-        "payments_count": selectors.shift_payments_count(shift=shift),
-        "is_supervisor": _is_supervisor(request),
-    }
+    return {"shift": shift, "payments_count": selectors.shift_payments_count(shift=shift)}
 
 
 @cashier_view
@@ -159,7 +157,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
     return render(request, "counter/_lookup.html", _lookup_context(request, found, summary))
 
 
-def _lookup_context(request: HttpRequest, found: Found, summary: Any) -> dict[str, Any]:
+def _lookup_context(request: HttpRequest, found: Found, summary: AccountSummary) -> dict[str, Any]:
     """Decide what to prefill and what to warn about; the service decides again on pay."""
     account, bill = found.account, found.bill
     notice, offer_credit, bill_number, amount = "", False, "", summary.due_now
@@ -407,7 +405,6 @@ def z_report(request: HttpRequest, pk: int) -> HttpResponse:
         "totals": totals,
         "tenders": [(_tender_label(t.tender), t.count, t.total) for t in totals.by_tender],
         "count_rows": _count_rows(shift.count),
-        "is_supervisor": _is_supervisor(request),
     }
     return render(request, "counter/z_report.html", context)
 
@@ -449,7 +446,6 @@ def _supervisor_context(center: CollectionCenter, **extra: Any) -> dict[str, Any
         "deposits": selectors.center_deposits(center=center),
         "deposit_form": extra.pop("deposit_form", None)
         or DepositForm(shift_ids=[s.pk for s in undeposited]),
-        "is_supervisor": True,
         **extra,
     }
 

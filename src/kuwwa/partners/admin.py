@@ -30,7 +30,7 @@ from kuwwa.partners.models import (
 )
 from kuwwa.partners.webhooks import webhook_endpoint_set, webhook_retry
 
-SECRET_TEMPLATE = "admin/partners/secret_created.html"
+SECRET_TEMPLATE = "admin/partners/secret_created.html"  # noqa: S105 - a template name
 
 
 def _viewer(request: HttpRequest) -> bool:
@@ -89,7 +89,15 @@ class PartnerKeyAdmin(EstablishmentAdmin):
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
             return ("partner", "label")
-        return ("key_id", "partner", "label", "created_at", "created_by", "revoked_at", "revoked_by")
+        return (
+            "key_id",
+            "partner",
+            "label",
+            "created_at",
+            "created_by",
+            "revoked_at",
+            "revoked_by",
+        )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
@@ -111,7 +119,11 @@ class PartnerKeyAdmin(EstablishmentAdmin):
         if secret is None:
             return super().response_add(request, obj, post_url_continue)
         return _secret_page(
-            request, title=str(_("New API key")), what="X-Kuwwa-Key", ident=obj.key_id, secret=secret
+            request,
+            title=str(_("New API key")),
+            what="X-Kuwwa-Key",
+            ident=obj.key_id,
+            secret=secret,
         )
 
     @admin.action(description=_("Revoke the selected keys"))
@@ -143,7 +155,7 @@ class WebhookEndpointAdmin(EstablishmentAdmin):
         obj.save(update_fields=["url", "is_active"])
         audit_record(
             company=obj.company_id,
-            actor=request.user,
+            actor=request.user,  # type: ignore[arg-type]  # admin pages need a login
             action="partnerwebhook.update",
             obj=obj,
             data={"url": obj.url, "is_active": obj.is_active},
@@ -154,7 +166,11 @@ class WebhookEndpointAdmin(EstablishmentAdmin):
         if secret is None:
             return super().response_add(request, obj, post_url_continue)
         return _secret_page(
-            request, title=str(_("Webhook secret")), what=obj.url, ident=str(obj.partner), secret=secret
+            request,
+            title=str(_("Webhook secret")),
+            what=obj.url,
+            ident=str(obj.partner),
+            secret=secret,
         )
 
     @admin.action(description=_("Give a new webhook secret (shown once)"))
@@ -164,7 +180,9 @@ class WebhookEndpointAdmin(EstablishmentAdmin):
         endpoint = queryset.select_related("partner").first()
         if endpoint is None or not _manager(request):
             return None
-        created = webhook_endpoint_set(actor=request.user, partner=endpoint.partner, url=endpoint.url)
+        created = webhook_endpoint_set(
+            actor=request.user, partner=endpoint.partner, url=endpoint.url
+        )
         return _secret_page(
             request,
             title=str(_("Webhook secret")),
@@ -196,6 +214,9 @@ class ReconciliationLineInline(admin.TabularInline):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ReconciliationLine]:
         return super().get_queryset(request).exclude(status=ReconciliationLine.Status.MATCHED)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _viewer(request)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

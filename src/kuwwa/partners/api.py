@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router
+from ninja import Router, Status
 from ninja.params import HeaderEx, P, PathEx, QueryEx
 
 from kuwwa.collection.models import Payment
@@ -30,11 +30,18 @@ from kuwwa.partners.schemas import (
     ReversalIn,
     error_examples,
 )
-from kuwwa.partners.selectors import account_inquiry, payment_for_partner, payment_view
+from kuwwa.partners.selectors import (
+    account_inquiry,
+    local_iso,
+    payment_for_partner,
+    payment_view,
+)
 
 router = Router(tags=["partners"], auth=partner_auth)
 
 REFERENCE_PATTERN = r"^[A-Za-z0-9_.:\-]{1,48}$"
+REFERENCE = "BNK-20261128-000042"
+ACCOUNT = "030000000145"
 AUTH_ERRORS = (
     ("SIGNATURE_INVALID", "توقيع الطلب غير مطابق.", "The request signature does not match."),
     (
@@ -70,7 +77,7 @@ def _merge(*parts: dict[str, Any]) -> dict[str, Any]:
 
 
 def _ctx(request: HttpRequest) -> PartnerContext:
-    return request.auth  # type: ignore[attr-defined,no-any-return]
+    return request.auth  # type: ignore[attr-defined]
 
 
 @router.get(
@@ -113,12 +120,17 @@ def partner_me(request: HttpRequest) -> MeOut:
                 "The check digits do not match: a digit may have been mistyped.",
             ),
         ),
-        _examples(404, ("ACCOUNT_NOT_FOUND", "لا يوجد حساب بهذا الرقم.", "No account has this number.")),
+        _examples(
+            404, ("ACCOUNT_NOT_FOUND", "لا يوجد حساب بهذا الرقم.", "No account has this number.")
+        ),
     ),
 )
 def partner_inquiry(
     request: HttpRequest,
-    number: PathEx[str, P(max_length=40, description="National account number, 12 digits")],
+    number: PathEx[
+        str,
+        P(max_length=40, description="National account number (12 digits)", examples=[ACCOUNT]),
+    ],
 ) -> dict[str, Any]:
     return account_inquiry(number=number)
 
@@ -170,10 +182,10 @@ def partner_payment(
             alias="Idempotency-Key",
             pattern=REFERENCE_PATTERN,
             description="Your unique reference of this payment (1-48: letters, digits, - _ . :)",
-            examples=["BNK-20261128-000042"],
+            examples=[REFERENCE],
         ),
     ],
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     key = idempotency_key_check(idempotency_key)
     outcome = partner_payment_create(
         ctx=_ctx(request),
@@ -187,7 +199,7 @@ def partner_payment(
     )
     if outcome.replayed:
         response["Idempotent-Replayed"] = "true"
-    return outcome.status_code, outcome.body
+    return Status(outcome.status_code, outcome.body)
 
 
 @router.get(
@@ -197,12 +209,19 @@ def partner_payment(
     description="Your payment by your reference (the Idempotency-Key you sent).",
     operation_id="partner_payment_status",
     openapi_extra=_examples(
-        404, ("PAYMENT_NOT_FOUND", "لا يوجد لديك تسديد بهذا المرجع.", "You have no payment with this reference.")
+        404,
+        (
+            "PAYMENT_NOT_FOUND",
+            "لا يوجد لديك تسديد بهذا المرجع.",
+            "You have no payment with this reference.",
+        ),
     ),
 )
 def partner_payment_status(
     request: HttpRequest,
-    reference: PathEx[str, P(pattern=REFERENCE_PATTERN, description="Your reference")],
+    reference: PathEx[
+        str, P(pattern=REFERENCE_PATTERN, description="Your reference", examples=[REFERENCE])
+    ],
 ) -> dict[str, Any]:
     return payment_view(payment_for_partner(partner=_ctx(request).partner, reference=reference))
 
@@ -229,7 +248,9 @@ def partner_payment_status(
 )
 def partner_reversal(
     request: HttpRequest,
-    reference: PathEx[str, P(pattern=REFERENCE_PATTERN, description="Your reference")],
+    reference: PathEx[
+        str, P(pattern=REFERENCE_PATTERN, description="Your reference", examples=[REFERENCE])
+    ],
     payload: ReversalIn,
 ) -> dict[str, Any]:
     payment: Payment = partner_payment_reverse(
@@ -292,7 +313,7 @@ def _reconciliation_out(run: ReconciliationRun) -> dict[str, Any]:
     return {
         "id": run.pk,
         "business_date": run.business_date,
-        "created_at": run.created_at,
+        "created_at": local_iso(run.created_at),
         "partner_count": run.partner_count,
         "partner_total": run.partner_total,
         "kuwwa_count": run.kuwwa_count,
@@ -335,7 +356,7 @@ def _reconciliation_out(run: ReconciliationRun) -> dict[str, Any]:
 def partner_reconciliation(
     request: HttpRequest,
     business_date: QueryEx[dt.date, P(description="The business day, YYYY-MM-DD")],
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     media = (request.content_type or "").lower()
     if media == "text/csv":
         lines, source = parse_csv(request.body), ReconciliationRun.Format.CSV
@@ -343,8 +364,10 @@ def partner_reconciliation(
         lines, source = parse_json(request.body), ReconciliationRun.Format.JSON
     else:
         raise UnsupportedMediaType()
-    run = reconciliation_run(ctx=_ctx(request), day=business_date, lines=lines, source_format=source)
-    return 201, _reconciliation_out(run)
+    run = reconciliation_run(
+        ctx=_ctx(request), day=business_date, lines=lines, source_format=source
+    )
+    return Status(201, _reconciliation_out(run))
 
 
 @router.get(
@@ -354,7 +377,7 @@ def partner_reconciliation(
     operation_id="partner_reconciliation_get",
 )
 def partner_reconciliation_get(
-    request: HttpRequest, run_id: PathEx[int, P(ge=1, le=2**62)]
+    request: HttpRequest, run_id: PathEx[int, P(ge=1, le=2**62, examples=[1])]
 ) -> dict[str, Any]:
     ctx = _ctx(request)
     run = ReconciliationRun.objects.filter(

@@ -118,7 +118,9 @@ def _body(request: HttpRequest) -> bytes:
         raise PayloadTooLarge() from exc
 
 
-def _check_signature(request: HttpRequest, key: PartnerKey, stamp: str, nonce: str, sig: str) -> None:
+def _check_signature(
+    request: HttpRequest, key: PartnerKey, stamp: str, nonce: str, sig: str
+) -> None:
     try:
         secret = partner_key_secret(key)
     except ValueError:

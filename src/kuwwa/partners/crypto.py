@@ -79,7 +79,7 @@ def keys_reload() -> None:
 
 
 def encrypt(secret: str, *, context: str) -> str:
-    """"v1:<key id>:<base64url(nonce + ciphertext)>" of a secret, bound to `context`."""
+    """ "v1:<key id>:<base64url(nonce + ciphertext)>" of a secret, bound to `context`."""
     kid, key = _keys()[0]
     nonce = secrets.token_bytes(12)
     sealed = AESGCM(key).encrypt(nonce, secret.encode("utf-8"), context.encode("utf-8"))

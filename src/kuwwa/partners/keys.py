@@ -20,7 +20,7 @@ from kuwwa.partners import crypto
 from kuwwa.partners.models import PartnerKey, WebhookEndpoint
 
 KEY_PREFIX = "pk_"
-SECRET_PREFIX = "sk_"
+SECRET_PREFIX = "sk_"  # noqa: S105 - the visible prefix of generated secrets
 
 
 def establishment() -> Company:

@@ -43,7 +43,7 @@ from kuwwa.partners.webhooks import webhook_enqueue
 from kuwwa.settlement.selectors import day_is_settled
 
 SYSTEM_APPROVER = "kuwwa-partner-api"
-TENDER_OF_CHANNEL = {
+TENDER_OF_CHANNEL: dict[str, str] = {
     Channel.BANK: Tender.TRANSFER,
     Channel.EWALLET: Tender.WALLET,
     Channel.NETWORK: Tender.CARD,
@@ -74,27 +74,29 @@ def partner_payment_create(*, ctx: PartnerContext, key: str, data: PaymentInput)
         return PaymentOutcome(status_code=claim.replay[0], body=claim.replay[1], replayed=True)
     try:
         center = partner_center(ctx.partner)
-        result = payment_create(
-            actor=None,
-            request=PaymentRequest(
-                account_number=data.account_number,
-                amount=data.amount,
-                center=center,
-                client_reference=client_reference(ctx.partner, key),
-                channel=ctx.partner.kind,
-                tender=TENDER_OF_CHANNEL.get(ctx.partner.kind, Tender.TRANSFER),
-                bill_number=data.bill_number,
-                to_credit=data.to_credit,
-                partner=ctx.partner,
-            ),
-        )
-        body = payment_view(result.payment)
+        # The stored response commits with the payment: no window where one exists alone.
+        with transaction.atomic():
+            result = payment_create(
+                actor=None,
+                request=PaymentRequest(
+                    account_number=data.account_number,
+                    amount=data.amount,
+                    center=center,
+                    client_reference=client_reference(ctx.partner, key),
+                    channel=ctx.partner.kind,
+                    tender=TENDER_OF_CHANNEL.get(ctx.partner.kind, Tender.TRANSFER),
+                    bill_number=data.bill_number,
+                    to_credit=data.to_credit,
+                    partner=ctx.partner,
+                ),
+            )
+            body = payment_view(result.payment)
+            idempotency_complete(
+                claim=claim, status_code=201, response=body, payment_id=result.payment.pk
+            )
     except BaseException:
         idempotency_release(claim=claim)
         raise
-    idempotency_complete(
-        claim=claim, status_code=201, response=body, payment_id=result.payment.pk
-    )
     return PaymentOutcome(status_code=201, body=body, replayed=False)
 
 

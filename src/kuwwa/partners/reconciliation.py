@@ -70,7 +70,9 @@ def _time(value: Any, line: int) -> dt.datetime | None:
     try:
         moment = dt.datetime.fromisoformat(str(value).strip())
     except ValueError:
-        raise _line_error(line, _("the time must be ISO 8601, e.g. 2026-11-28T10:15:00+03:00.")) from None
+        raise _line_error(
+            line, _("the time must be ISO 8601, e.g. 2026-11-28T10:15:00+03:00.")
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)
 
 
@@ -84,7 +86,9 @@ def _account(value: Any) -> str:
 
 def _line(line_no: int, row: Any) -> PartnerLine:
     if not isinstance(row, dict):
-        raise _line_error(line_no, _("each payment is an object with reference, account_number, amount."))
+        raise _line_error(
+            line_no, _("each payment is an object with reference, account_number, amount.")
+        )
     reference = row.get("reference")
     if not isinstance(reference, str) or not KEY_RE.fullmatch(reference.strip()):
         raise _line_error(line_no, _("the reference is the Idempotency-Key of the payment."))
@@ -124,7 +128,7 @@ def parse_csv(body: bytes) -> list[PartnerLine]:
                 _("The first line must name the columns: reference,account_number,amount,paid_at.")
             )
         reader.fieldnames = header
-        lines = []
+        lines: list[PartnerLine] = []
         for n, row in enumerate(reader, start=2):  # line 1 is the header
             if len(lines) >= MAX_LINES:
                 raise ValidationFailed(_("At most %(max)s payments per upload."), max=MAX_LINES)

@@ -16,9 +16,7 @@ def body_hash(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def canonical_request(
-    *, method: str, path: str, timestamp: str, nonce: str, body: bytes
-) -> str:
+def canonical_request(*, method: str, path: str, timestamp: str, nonce: str, body: bytes) -> str:
     return "\n".join((method.upper(), path, timestamp, nonce, body_hash(body)))
 
 

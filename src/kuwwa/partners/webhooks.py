@@ -39,7 +39,7 @@ log = logging.getLogger("kuwwa.partners.webhooks")
 
 BACKOFF_BASE = dt.timedelta(seconds=30)
 BACKOFF_CAP = dt.timedelta(hours=6)
-MAX_ATTEMPTS = 12  # 30 s, 1, 2, 4 … min, then every 6 h: about a day and a half in all
+MAX_ATTEMPTS = 16  # 30 s, 1, 2, 4 … min, then every 6 h: about a day and a half in all
 LEASE = dt.timedelta(minutes=5)
 TIMEOUT_SECONDS = 10
 
@@ -82,7 +82,9 @@ def webhook_secret(endpoint: WebhookEndpoint) -> str:
     return crypto.decrypt(endpoint.secret_encrypted, context=webhook_context(endpoint.partner_id))
 
 
-def webhook_enqueue(*, partner: Partner | int, event: str, data: dict[str, Any]) -> WebhookDelivery | None:
+def webhook_enqueue(
+    *, partner: Partner | int, event: str, data: dict[str, Any]
+) -> WebhookDelivery | None:
     """Queue a notification in the caller's transaction; None when the partner has none."""
     partner_id = partner if isinstance(partner, int) else partner.pk
     endpoint = WebhookEndpoint.objects.filter(

@@ -14,9 +14,10 @@ from django.utils.safestring import SafeString, mark_safe
 from kuwwa.collection.inquiry import ConsumptionPoint
 from kuwwa.core.digits import to_arabic_digits
 
-WIDTH, HEIGHT = 360, 170
-TOP, BOTTOM, SIDE = 22, 26, 6
+WIDTH, HEIGHT = 360, 190
+TOP, BOTTOM, SIDE = 24, 30, 4
 SLOTS = 12
+MIN_SLOTS = 6  # a few cycles still get slim bars, placed where the reading starts
 
 
 def _num(value: int, lang: str) -> str:
@@ -39,24 +40,25 @@ def consumption_svg(
     if not points:
         return mark_safe("")
     top = max(max(p.kwh for p in points), 1)
-    slot = (WIDTH - 2 * SIDE) / len(points) if len(points) > 6 else (WIDTH - 2 * SIDE) / 6
+    total = max(len(points), MIN_SLOTS)
+    slot = (WIDTH - 2 * SIDE) / total
     bar = slot * 0.62
     plot = HEIGHT - TOP - BOTTOM
     parts = [
+        # direction="ltr": coordinates and text anchors stay physical inside an RTL page.
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}"'
-        ' focusable="false">',
+        ' focusable="false" direction="ltr">',
         '<defs><pattern id="est" width="6" height="6" patternUnits="userSpaceOnUse"'
         ' patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/>'
         '<rect width="3" height="6" fill="#0b5d4b"/></pattern></defs>',
         f'<line x1="{SIDE}" y1="{TOP + plot}" x2="{WIDTH - SIDE}" y2="{TOP + plot}"'
         ' stroke="#56606b"/>',
-        f'<text x="{WIDTH - SIDE if lang == "ar" else SIDE}" y="14" font-size="11"'
+        f'<text x="{WIDTH - SIDE if lang == "ar" else SIDE}" y="15" font-size="13"'
         f' text-anchor="{"end" if lang == "ar" else "start"}" fill="#1b1f24">'
         f"{escape(_num(top, lang))} {escape(unit)}</text>",
     ]
-    count = len(points)
     for i, point in enumerate(points):
-        position = count - 1 - i if lang == "ar" else i
+        position = total - 1 - i if lang == "ar" else i
         x = SIDE + slot * position + (slot - bar) / 2
         height = max(point.kwh, 0) * plot / top
         y = TOP + plot - height
@@ -67,7 +69,8 @@ def consumption_svg(
             f' stroke="#0b5d4b"><title>{escape(label)}</title></rect>'
         )
         parts.append(
-            f'<text x="{x + bar / 2:.1f}" y="{HEIGHT - 8}" font-size="10" text-anchor="middle"'
+            f'<text x="{x + bar / 2:.1f}" y="{HEIGHT - 9}" font-size="{12 if total <= 8 else 10}"'
+            ' text-anchor="middle"'
             f' fill="#1b1f24">{escape(cycle_short(point.cycle, lang))}</text>'
         )
     parts.append("</svg>")

@@ -135,9 +135,7 @@ def _lines(qs: Any, side: str, codes: dict[int, str], centers: dict[int, str]) -
 
 def statement_build(*, company: Company, day: dt.date) -> Statement:
     """The statement of `company` for a settled `day` (DayNotSettled otherwise)."""
-    run = SettlementRun.objects.filter(
-        company__code=ESTABLISHMENT_CODE, business_date=day
-    ).first()
+    run = SettlementRun.objects.filter(company__code=ESTABLISHMENT_CODE, business_date=day).first()
     if run is None:
         raise DayNotSettled()
     posted = Payment.objects.filter(business_date=day, status=Payment.Status.POSTED)

@@ -169,9 +169,10 @@ def rate_page(*, user: Any) -> Page:
 def aging_page(*, user: Any, today: dt.date) -> Page:
     table = aging_table(user=user, today=today)
     total = table.total or ()
-    chart = [
+    chart: list[dict[str, Any]] = [
         {
-            "label": f"{row[0]} {row[1]}",
+            "code": row[0],
+            "name": row[1],
             "parts": [(key, int(row[2 + i])) for i, (key, *_rest) in enumerate(BUCKETS)],
             "total": int(row[8]),
         }

@@ -70,7 +70,9 @@ def _total(rows: list[tuple[Any, ...]], lead: int) -> tuple[Any, ...]:
 def by_company(*, user: Any, period: Period) -> Table:
     sums = {
         r["company_id"]: r
-        for r in period_sums(restrict_to_scope(CenterDaily.objects.all(), user), period, "company_id")
+        for r in period_sums(
+            restrict_to_scope(CenterDaily.objects.all(), user), period, "company_id"
+        )
     }
     companies = companies_visible(user).filter(is_establishment=False).order_by("code")
     rows = [(c.code, c.name, *_values(sums.get(c.pk))) for c in companies]

@@ -56,7 +56,8 @@ def complaints_tables(*, user: Any, period: Period, key: PeriodKey) -> list[Tabl
     for company_id, created, resolved in qs.filter(
         resolved_at__gte=start, resolved_at__lt=end
     ).values_list("company_id", "created_at", "resolved_at"):
-        durations[company_id].append(max((resolved - created).total_seconds(), 0.0))
+        if resolved is not None:
+            durations[company_id].append(max((resolved - created).total_seconds(), 0.0))
     rows, times = [], []
     for company in companies_visible(user).filter(is_establishment=False).order_by("code"):
         f = filed.get(company.pk, {})

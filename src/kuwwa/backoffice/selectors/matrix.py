@@ -65,7 +65,7 @@ def matrix_page(*, user: Any, day: dt.date) -> Page:
     companies = list(Company.objects.order_by("code"))
     owners = [c for c in companies if not c.is_establishment]
     largest = max((a for (c, o), (_n, a) in cells.items() if c != o), default=0)
-    grid = []
+    grid: list[dict[str, Any]] = []
     for collector in companies:
         row = []
         for owner in owners:
@@ -80,7 +80,9 @@ def matrix_page(*, user: Any, day: dt.date) -> Page:
                 )
             )
         grid.append({"company": collector, "cells": row, "total": sum(c.amount for c in row)})
-    column_totals = [sum(grid[i]["cells"][j].amount for i in range(len(grid))) for j in range(len(owners))]
+    column_totals = [
+        sum(grid[i]["cells"][j].amount for i in range(len(grid))) for j in range(len(owners))
+    ]
     codes = {c.pk: c.code for c in companies}
     long_rows = sorted(
         (codes[col], codes[own], count, amount) for (col, own), (count, amount) in cells.items()

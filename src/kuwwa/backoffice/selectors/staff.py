@@ -110,7 +110,7 @@ def _moment_range(period: Period, key: PeriodKey) -> tuple[dt.datetime, dt.datet
 
 def over_short(*, user: Any, period: Period, key: PeriodKey) -> Table:
     start, end = _moment_range(period, key)
-    money = BigIntegerField()
+    money: BigIntegerField[int, int] = BigIntegerField()
     qs = restrict_to_scope(Shift.objects.all(), user).filter(
         status__in=(Shift.Status.CLOSED, Shift.Status.APPROVED),
         closed_at__gte=start,

@@ -10,10 +10,14 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 
 from kuwwa.backoffice.formatting import Digits, fmt_cell
 from kuwwa.backoffice.formatting import digits as to_digits
 from kuwwa.backoffice.tables import NUMERIC, Table
+from kuwwa.core.money import currency
 
 register = template.Library()
 
@@ -39,7 +43,7 @@ def bar_width(value: Any, largest: Any) -> str:
     """Bar length in percent of the column's largest value, one decimal, never negative."""
     if not isinstance(value, int | Decimal) or not largest:
         return "0"
-    share = Decimal(abs(value)) * 100 / Decimal(largest)
+    share = Decimal(value).copy_abs() * 100 / Decimal(str(largest))
     return format(share.quantize(Decimal("0.1")), "f")
 
 
@@ -67,3 +71,28 @@ def data_table(context: Any, table: Table, export: bool = True) -> dict[str, Any
         "export": export,
         "query": context.get("export_query", ""),
     }
+
+
+@register.simple_tag
+def currency_symbol() -> str:
+    cur = currency()
+    return cur.symbol_ar if (get_language() or "ar").startswith("ar") else cur.symbol_en
+
+
+@register.simple_tag
+def stack_bar(parts: list[tuple[str, int]], largest: int) -> SafeString:
+    """A horizontal stacked bar (inline SVG, no script): one rect per part, scaled so that
+    `largest` fills the width; each part has the class of its key for its colour."""
+    rects = []
+    x = Decimal(0)
+    for key, value in parts:
+        width = Decimal(bar_width(value, largest))
+        if width > 0:
+            rects.append((f"age-{key}", format(x, "f"), format(width, "f")))
+            x += width
+    body = format_html_join("", '<rect class="{}" x="{}" y="0" width="{}" height="10"/>', rects)
+    return format_html(
+        '<svg class="bo-stack-bar" viewBox="0 0 100 10" preserveAspectRatio="none" '
+        'aria-hidden="true" focusable="false">{}</svg>',
+        body,
+    )

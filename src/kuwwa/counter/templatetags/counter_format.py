@@ -17,6 +17,7 @@ from kuwwa.collection.documents import format_moment, format_number
 from kuwwa.core.digits import to_arabic_digits
 from kuwwa.core.ids import format_account_number
 from kuwwa.core.money import currency, format_amount
+from kuwwa.organizations.scopes import Scope, scope_of
 
 register = template.Library()
 
@@ -95,3 +96,9 @@ def money_data() -> SafeString:
         cur.symbol_ar,
         cur.symbol_en,
     )
+
+
+@register.simple_tag(takes_context=True)
+def counter_scope(context: template.Context) -> Scope:
+    """The user's scope, so the menu offers only the screens the user may open."""
+    return scope_of(context["request"].user)

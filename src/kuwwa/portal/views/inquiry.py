@@ -109,8 +109,10 @@ def account_page(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @portal_view
-@require_POST
+@require_http_methods(["GET", "POST"])
 def verify_meter(request: HttpRequest, number: str) -> HttpResponse:
+    if request.method == "GET":  # e.g. the language switch coming back here
+        return redirect("portal:account", number=number)
     lookup_hit(client=client_ip(request))
     account = find_account(number)
     if account is None:
@@ -125,8 +127,10 @@ def verify_meter(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @portal_view
-@require_POST
+@require_http_methods(["GET", "POST"])
 def send_code(request: HttpRequest, number: str) -> HttpResponse:
+    if request.method == "GET":  # e.g. the language switch coming back here
+        return redirect("portal:account", number=number)
     lookup_hit(client=client_ip(request))
     account = find_account(number)
     if account is None:
@@ -136,8 +140,10 @@ def send_code(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @portal_view
-@require_POST
+@require_http_methods(["GET", "POST"])
 def verify_code(request: HttpRequest, number: str) -> HttpResponse:
+    if request.method == "GET":  # e.g. the language switch coming back here
+        return redirect("portal:account", number=number)
     lookup_hit(client=client_ip(request))
     account = find_account(number)
     if account is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -68,7 +69,7 @@ def pay_form(request: HttpRequest, account: Account, access: Access) -> HttpResp
                     "reference": session.reference,
                     "amount": str(session.amount),
                     "currency": currency().code,
-                    "return": request.build_absolute_uri(reverse("portal:pay-callback")),
+                    "return": _return_url(request, sandbox=config.sandbox),
                 }
                 return redirect(hosted_url(config, params))
         status = 400
@@ -78,6 +79,15 @@ def pay_form(request: HttpRequest, account: Account, access: Access) -> HttpResp
         {"view": view, "summary": view.summary, "form": form, "available": bool(partners)},
         status=status,
     )
+
+
+def _return_url(request: HttpRequest, *, sandbox: bool) -> str:
+    """Where the partner sends the citizen back: our public address (KUWWA_PUBLIC_URL) for a
+    real bank, this very host for the sandbox (which runs inside this server)."""
+    path = reverse("portal:pay-callback")
+    if sandbox:
+        return request.build_absolute_uri(path)
+    return f"{settings.KUWWA_PUBLIC_URL}{path}"
 
 
 def _callback_params(request: HttpRequest) -> dict[str, str]:

@@ -16,7 +16,9 @@ class Command(BaseCommand):
     help = "Purge used nonces older than 10 minutes and idempotency records older than --days."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--days", type=int, default=90, help="keep idempotency records this long")
+        parser.add_argument(
+            "--days", type=int, default=90, help="keep idempotency records this long"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         nonces = nonces_purge()

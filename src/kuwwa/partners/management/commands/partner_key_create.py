@@ -25,4 +25,6 @@ class Command(BaseCommand):
         self.stdout.write(f"partner:    {partner.code}")
         self.stdout.write(f"key id:     {created.key.key_id}")
         self.stdout.write(f"secret:     {created.secret}")
-        self.stdout.write("The secret is shown only now: give it to the partner over a safe channel.")
+        self.stdout.write(
+            "The secret is shown only now: give it to the partner over a safe channel."
+        )

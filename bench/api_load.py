@@ -1,0 +1,398 @@
+"""Benchmark: the partner API over HTTP, against a production server on PostgreSQL.
+
+Builds a scratch database (demo companies, sandbox partners, N billed accounts), starts
+gunicorn (production settings, N sync workers, persistent connections) on 127.0.0.1, and
+drives 32 concurrent signed clients for a fixed time: each inquires a random account and
+pays what its owner accepts. It prints payments/s, inquiries/s, p50/p99 latencies and, as
+the reference measured in the same run, pgbench's TPC-B-like rate with as many clients as
+server workers (one database connection each). The last line is JSON.
+
+    python bench/api_load.py --db postgres://postgres@127.0.0.1:5432/ [--workers 4]
+
+Needs gunicorn in the environment (`python -m gunicorn`). Stops by itself: the load runs
+--seconds, the server is stopped and the scratch databases are dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import multiprocessing as mp
+import os
+import random
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _db import fresh_database
+
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/"
+
+
+def _prepare(accounts: int) -> None:
+    """Demo organisation (sandbox partners with their virtual centers), billed accounts."""
+    from kuwwa.accounts.demo import demo_accounts_load
+    from kuwwa.billing.cycles import cycle_open
+    from kuwwa.billing.demo import demo_readings_load
+    from kuwwa.billing.run import billing_run
+    from kuwwa.organizations.demo import demo_organisation_setup
+    from kuwwa.organizations.models import Company
+
+    demo_organisation_setup()
+    demo_accounts_load(count=accounts, seed=5)
+    for company in Company.objects.distribution():
+        cycle = cycle_open(actor=None, company=company, code="2026-06")
+        demo_readings_load(company=company, cycle=cycle, seed=5)
+        billing_run(actor=None, company=company, cycle=cycle)
+
+
+def _keys() -> list[tuple[str, str]]:
+    from kuwwa.organizations.models import Partner
+    from kuwwa.partners.keys import partner_key_create
+
+    return [
+        (made.key.key_id, made.secret)
+        for made in (
+            partner_key_create(actor=None, partner=partner, label="bench")
+            for partner in Partner.objects.filter(code__startswith="sandbox-")
+        )
+    ]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _server_env(encryption_key: str, rate: int) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "kuwwa.settings",
+            "KUWWA_ENV": "production",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "KUWWA_RECEIPT_SIGNING_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+            "KUWWA_API_KEY_ENCRYPTION_KEY": encryption_key,
+            "KUWWA_PARTNER_RATE_PER_MINUTE": str(rate),
+            "KUWWA_SSL_REDIRECT": "0",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "DB_CONN_MAX_AGE": "300",
+            "KUWWA_LOG_LEVEL": "ERROR",
+        }
+    )
+    return env
+
+
+def _start_server(workers: int, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "kuwwa.wsgi:application",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "--timeout",
+        "60",
+        "--graceful-timeout",
+        "5",
+    ]
+    return subprocess.Popen(command, env=env, start_new_session=True)
+
+
+def _wait_ready(port: int, server: subprocess.Popen[bytes], seconds: float = 60) -> None:
+    import httpx
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if server.poll() is not None:
+            raise SystemExit(f"the server exited with {server.returncode}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v1/openapi.json").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit("the server did not start in time")
+
+
+def _stop_server(server: subprocess.Popen[bytes]) -> None:
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)  # gunicorn's master stops its workers
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+
+
+class _Signer:
+    def __init__(self, key_id: str, secret: str) -> None:
+        self.key_id, self.secret = key_id, secret
+
+    def headers(self, method: str, path: str, body: bytes) -> dict[str, str]:
+        from kuwwa.partners.signing import sign_request
+
+        stamp, nonce = str(int(time.time())), secrets.token_hex(16)
+        signature = sign_request(
+            secret=self.secret, method=method, path=path, timestamp=stamp, nonce=nonce, body=body
+        )
+        return {
+            "X-Kuwwa-Key": self.key_id,
+            "X-Kuwwa-Timestamp": stamp,
+            "X-Kuwwa-Nonce": nonce,
+            "X-Kuwwa-Signature": signature,
+        }
+
+
+def _amount(info: dict[str, Any], rng: random.Random) -> tuple[int, bool]:
+    """What a teller would type: the whole due, or a part the owner accepts."""
+    rule = info["allowed_amounts"]
+    if rule["to_credit_only"]:
+        return 100_00, True
+    if rule["maximum"] is not None:
+        return int(rule["maximum"]), False
+    part = info["amount_due"] // rng.choice((1, 1, 2, 4))
+    return max(int(rule["minimum"]), part, 1), False
+
+
+def _client(
+    base: str, signer: _Signer, numbers: list[str], end: float, tag: str, out: dict[str, Any]
+) -> None:
+    import httpx
+
+    rng = random.Random(tag)
+    http = httpx.Client(base_url=base, timeout=60)
+    n = 0
+    while time.perf_counter() < end:
+        number = rng.choice(numbers)
+        path = f"/api/v1/partner/accounts/{number}"
+        start = time.perf_counter()
+        try:
+            reply = http.get(path, headers=signer.headers("GET", path, b""))
+        except httpx.TransportError:
+            out["errors"] += 1
+            continue
+        out["inquiry_ms"].append((time.perf_counter() - start) * 1000)
+        if reply.status_code != 200:
+            out["errors" if reply.status_code >= 500 else "refused"] += 1
+            continue
+        info = reply.json()
+        if not info["payable"]:
+            continue
+        amount, to_credit = _amount(info, rng)
+        n += 1
+        body = json.dumps(
+            {"account_number": number, "amount": amount, "to_credit": to_credit}
+        ).encode()
+        headers = signer.headers("POST", "/api/v1/partner/payments", body)
+        headers.update({"Idempotency-Key": f"{tag}-{n}", "Content-Type": "application/json"})
+        start = time.perf_counter()
+        try:
+            paid = http.post("/api/v1/partner/payments", content=body, headers=headers)
+        except httpx.TransportError:
+            out["errors"] += 1
+            continue
+        out["payment_ms"].append((time.perf_counter() - start) * 1000)
+        if paid.status_code == 201:
+            out["payments"] += 1
+        else:
+            out["errors" if paid.status_code >= 500 else "refused"] += 1
+    http.close()
+
+
+def _load_process(
+    base: str,
+    keys: list[tuple[str, str]],
+    numbers: list[str],
+    threads: int,
+    seconds: float,
+    proc: int,
+    queue: Any,
+) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+    start_at = time.perf_counter()
+    end = start_at + seconds
+    outs = []
+    workers = []
+    for t in range(threads):
+        out: dict[str, Any] = {
+            "payments": 0,
+            "refused": 0,
+            "errors": 0,
+            "payment_ms": [],
+            "inquiry_ms": [],
+        }
+        outs.append(out)
+        signer = _Signer(*keys[(proc * threads + t) % len(keys)])
+        tag = f"bench-{os.getpid()}-{t}"
+        workers.append(
+            threading.Thread(target=_client, args=(base, signer, numbers, end, tag, out))
+        )
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=seconds + 120)
+    elapsed = time.perf_counter() - start_at
+    queue.put((outs, elapsed))
+
+
+def _drive(
+    base: str, keys: list[tuple[str, str]], numbers: list[str], clients: int, seconds: float
+) -> dict[str, Any]:
+    procs_n = min(4, clients)
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    per = [clients // procs_n + (1 if i < clients % procs_n else 0) for i in range(procs_n)]
+    procs = [
+        ctx.Process(target=_load_process, args=(base, keys, numbers, per[i], seconds, i, queue))
+        for i in range(procs_n)
+    ]
+    for p in procs:
+        p.start()
+    results = [queue.get(timeout=seconds + 180) for _ in procs]
+    for p in procs:
+        p.join(timeout=30)
+    outs = [o for r in results for o in r[0]]
+    elapsed = max(r[1] for r in results)
+    pay = sorted(x for o in outs for x in o["payment_ms"])
+    inq = sorted(x for o in outs for x in o["inquiry_ms"])
+
+    def pct(values: list[float], q: float) -> float:
+        return round(values[min(int(len(values) * q), len(values) - 1)], 2) if values else 0.0
+
+    return {
+        "payments_per_s": round(sum(o["payments"] for o in outs) / elapsed, 1),
+        "inquiries_per_s": round(len(inq) / elapsed, 1),
+        "payment_p50_ms": pct(pay, 0.5),
+        "payment_p99_ms": pct(pay, 0.99),
+        "inquiry_p50_ms": pct(inq, 0.5),
+        "inquiry_p99_ms": pct(inq, 0.99),
+        "refused": sum(o["refused"] for o in outs),
+        "errors": sum(o["errors"] for o in outs),
+    }
+
+
+def _pgbench(server: str, clients: int, seconds: int) -> float:
+    """pgbench's TPC-B-like TPS on a scratch database of the same server."""
+    import psycopg
+
+    base = server.rsplit("/", 1)[0]
+    name = "kuwwa_bench_api_pgbench"
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = f"{base}/{name}"
+    try:
+        subprocess.run(["pgbench", "-q", "-i", "-s", "10", url], check=True, capture_output=True)
+        out = subprocess.run(
+            [
+                "pgbench",
+                "-b",
+                "tpcb-like",
+                "-c",
+                str(clients),
+                "-j",
+                str(min(2, clients)),
+                "-T",
+                str(seconds),
+                url,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=seconds + 120,
+        ).stdout
+    finally:
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    match = re.search(r"tps = ([\d.]+)", out)
+    return float(match.group(1)) if match else 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
+    parser.add_argument("--accounts", type=int, default=5000)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument(
+        "--rate-limit",
+        type=int,
+        default=0,
+        help="KUWWA_PARTNER_RATE_PER_MINUTE for the server (0: off, so the limit does not cap "
+        "the measurement)",
+    )
+    args = parser.parse_args()
+    if not args.db.startswith("postgres"):
+        raise SystemExit("--db must be a postgres:// server URL")
+    encryption_key = base64.b64encode(secrets.token_bytes(32)).decode()
+    os.environ["KUWWA_API_KEY_ENCRYPTION_KEY"] = encryption_key
+    fresh_database(args.db, "kuwwa_bench_api")
+    from django.db import connections
+
+    from kuwwa.accounts.models import Account
+
+    print(f"preparing {args.accounts} billed accounts ...", flush=True)
+    _prepare(args.accounts)
+    keys = _keys()
+    numbers = list(Account.objects.values_list("number", flat=True))
+    connections.close_all()
+
+    port = _free_port()
+    server = _start_server(args.workers, port, _server_env(encryption_key, args.rate_limit))
+    try:
+        _wait_ready(port, server)
+        print(
+            f"gunicorn {args.workers} workers on 127.0.0.1:{port}; "
+            f"{args.clients} clients for {args.seconds:.0f} s ...",
+            flush=True,
+        )
+        figures = _drive(f"http://127.0.0.1:{port}", keys, numbers, args.clients, args.seconds)
+    finally:
+        _stop_server(server)
+    from kuwwa.ledger.selectors import ledger_check
+
+    ledger_ok = ledger_check().ok
+    connections.close_all()
+    ref = _pgbench(args.db, args.workers, int(args.seconds))
+    line = {
+        "bench": "api_load",
+        "db": "postgresql",
+        "server": "gunicorn sync",
+        "server_workers": args.workers,
+        "clients": args.clients,
+        "seconds": args.seconds,
+        **figures,
+        "ledger_ok": ledger_ok,
+        "ref": f"pgbench tpcb-like -c {args.workers}",
+        "ref_per_s": round(ref, 1),
+        "ratio": round(figures["payments_per_s"] / ref, 3) if ref else None,
+    }
+    print(
+        f"{figures['payments_per_s']:,.0f} payments/s (p50 {figures['payment_p50_ms']} ms, "
+        f"p99 {figures['payment_p99_ms']} ms), {figures['inquiries_per_s']:,.0f} inquiries/s "
+        f"(p50 {figures['inquiry_p50_ms']} ms, p99 {figures['inquiry_p99_ms']} ms); "
+        f"refused {figures['refused']}, errors {figures['errors']}; ledger "
+        f"{'balanced' if ledger_ok else 'NOT BALANCED'}; pgbench {ref:,.0f} TPS"
+    )
+    print(json.dumps(line))
+
+
+if __name__ == "__main__":
+    main()
