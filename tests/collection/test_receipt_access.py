@@ -108,4 +108,4 @@ def test_other_company_staff_and_unknown_numbers_get_404(receipt, make_user) -> 
 def test_anonymous_is_sent_to_login(receipt) -> None:
     response = Client().get(url(receipt))
     assert response.status_code == 302
-    assert re.match(r"^/admin/login/\?next=", response["Location"])
+    assert re.match(r"^/login/\?next=", response["Location"])

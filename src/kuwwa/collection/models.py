@@ -97,6 +97,7 @@ class Payment(models.Model):
             models.Index(
                 fields=["company", "collector", "business_date"], name="payment_collector_day"
             ),
+            models.Index(fields=["shift_id"], name="payment_shift"),
         ]
 
     def __str__(self) -> str:
