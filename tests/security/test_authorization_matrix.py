@@ -168,7 +168,7 @@ class World:
 
 
 @pytest.fixture
-def world(billed_account, make_user, center, supervisor) -> World:  # noqa: PLR0915
+def world(billed_account, make_user, center, supervisor) -> World:
     from kuwwa.partners.keys import partner_key_create
     from kuwwa.portal.models import Complaint
 
