@@ -9,7 +9,7 @@ server workers (one database connection each). The last line is JSON.
 
     python bench/api_load.py --db postgres://postgres@127.0.0.1:5432/ [--workers 4]
 
-Needs gunicorn in the environment (`python -m gunicorn`). Stops by itself: the load runs
+Needs gunicorn (a dependency in pyproject). Stops by itself: the load runs
 --seconds, the server is stopped and the scratch databases are dropped at the end.
 """
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import importlib.util
 import json
 import multiprocessing as mp
 import os
@@ -27,6 +28,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -94,7 +96,9 @@ def _server_env(encryption_key: str, rate: int) -> dict[str, str]:
     return env
 
 
-def _start_server(workers: int, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def _start_server(
+    workers: int, port: int, env: dict[str, str], log: Any
+) -> subprocess.Popen[bytes]:
     command = [
         sys.executable,
         "-m",
@@ -111,7 +115,7 @@ def _start_server(workers: int, port: int, env: dict[str, str]) -> subprocess.Po
         "--graceful-timeout",
         "5",
     ]
-    return subprocess.Popen(command, env=env, start_new_session=True)
+    return subprocess.Popen(command, env=env, stdout=log, stderr=log, start_new_session=True)
 
 
 def _wait_ready(port: int, server: subprocess.Popen[bytes], seconds: float = 60) -> None:
@@ -341,6 +345,9 @@ def main() -> None:
     args = parser.parse_args()
     if not args.db.startswith("postgres"):
         raise SystemExit("--db must be a postgres:// server URL")
+    if importlib.util.find_spec("gunicorn") is None:
+        raise SystemExit("gunicorn is not installed (it is in pyproject's dependencies)")
+    os.environ.setdefault("KUWWA_LOG_LEVEL", "WARNING")
     encryption_key = base64.b64encode(secrets.token_bytes(32)).decode()
     os.environ["KUWWA_API_KEY_ENCRYPTION_KEY"] = encryption_key
     fresh_database(args.db, "kuwwa_bench_api")
@@ -355,7 +362,9 @@ def main() -> None:
     connections.close_all()
 
     port = _free_port()
-    server = _start_server(args.workers, port, _server_env(encryption_key, args.rate_limit))
+    log_path = Path(tempfile.mkdtemp(prefix="kuwwa-api-load-")) / "server.log"
+    log = log_path.open("wb")
+    server = _start_server(args.workers, port, _server_env(encryption_key, args.rate_limit), log)
     try:
         _wait_ready(port, server)
         print(
@@ -366,6 +375,10 @@ def main() -> None:
         figures = _drive(f"http://127.0.0.1:{port}", keys, numbers, args.clients, args.seconds)
     finally:
         _stop_server(server)
+        log.close()
+    errors = [ln for ln in log_path.read_text(errors="replace").splitlines() if "Traceback" in ln]
+    if errors or figures["errors"]:
+        print(f"server errors: see {log_path}")
     from kuwwa.ledger.selectors import ledger_check
 
     ledger_ok = ledger_check().ok

@@ -3,7 +3,9 @@
 Each bounded context brings its own router (`api.add_router("/receipts", router)`). Errors have
 one shape everywhere, {code, message}, in the request's language: an ApplicationError keeps its
 stable code and HTTP status, and a request Ninja cannot parse is a 422 that names the fields,
-never a 500.
+never a 500. On the partner API (requests its signature check has seen) errors also carry
+message_ar and message_en, Ninja's own 400 for a body that is not JSON gets the same shape, and
+an error's `headers` (Retry-After) are sent (docs/partner-api.md).
 """
 
 from __future__ import annotations

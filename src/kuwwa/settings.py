@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import secrets
 from pathlib import Path
@@ -219,6 +220,18 @@ CACHES = {
     )
 }
 KUWWA_VERIFY_PER_MINUTE = int(os.environ.get("KUWWA_VERIFY_PER_MINUTE", "30"))
+
+# Citizen portal: payment partners by configuration (JSON: {"code": {"hosted_url": …,
+# "secret": …}}); unset means the in-server sandbox bank outside production.
+_portal_partners = os.environ.get("KUWWA_PORTAL_PARTNERS", "").strip()
+KUWWA_PORTAL_PARTNERS = json.loads(_portal_partners) if _portal_partners else None
+KUWWA_PORTAL_LOOKUPS_PER_MINUTE = int(os.environ.get("KUWWA_PORTAL_LOOKUPS_PER_MINUTE", "20"))
+KUWWA_PORTAL_FAILED_VERIFICATIONS_PER_HOUR = int(
+    os.environ.get("KUWWA_PORTAL_FAILED_VERIFICATIONS_PER_HOUR", "10")
+)
+KUWWA_PORTAL_CODES_PER_HOUR = int(os.environ.get("KUWWA_PORTAL_CODES_PER_HOUR", "3"))
+KUWWA_PORTAL_VERIFIED_MINUTES = int(os.environ.get("KUWWA_PORTAL_VERIFIED_MINUTES", "15"))
+KUWWA_PORTAL_SIGNED_IN_HOURS = int(os.environ.get("KUWWA_PORTAL_SIGNED_IN_HOURS", "12"))
 
 # --- production hardening -------------------------------------------------------------------
 if PRODUCTION:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Callable
 
 import pytest
 from django.core.management import call_command
@@ -14,8 +15,9 @@ from tests.backoffice.conftest import pay
 
 from kuwwa.backoffice.models import (
     BillCycleStats,
-    CenterDaily,
     CollectionDaily,
+    CollectorDaily,
+    OwnerDaily,
     ReadingCycleStats,
     StatsCursor,
     StatsGap,
@@ -62,23 +64,24 @@ def summary_payments() -> dict[tuple, tuple[int, int, int, int]]:
     }
 
 
-def center_payments() -> dict[tuple, tuple[int, int, int, int]]:
+def _summary(model, *key: str) -> dict[tuple, tuple[int, int, int, int]]:
     return {
-        (r.company_id, r.business_date, r.collector_id, r.center_id, r.channel): (
+        tuple(getattr(r, k) for k in key): (
             r.payments,
             r.amount,
             r.reversed_payments,
             r.reversed_amount,
         )
-        for r in CenterDaily.objects.all()
+        for r in model.objects.all()
     }
 
 
-def rolled_up(fine: dict[tuple, tuple[int, ...]]) -> dict[tuple, tuple[int, ...]]:
+def regrouped(fine: dict[tuple, tuple[int, ...]], key: Callable) -> dict[tuple, tuple[int, ...]]:
+    """The fine rows summed under another key."""
     out: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for key, values in fine.items():
+    for fine_key, values in fine.items():
         for i, v in enumerate(values):
-            out[key[:5]][i] += v
+            out[key(*fine_key)][i] += v
     return {k: tuple(v) for k, v in out.items()}
 
 
@@ -103,7 +106,16 @@ def summary_bills() -> dict[tuple, tuple[int, int, int, int]]:
 def assert_summaries_equal_rows() -> None:
     direct = direct_payments()
     assert summary_payments() == direct
-    assert center_payments() == rolled_up(direct)
+    assert _summary(OwnerDaily, "company_id", "business_date", "collector_id", "channel") == (
+        regrouped(
+            direct, lambda owner, day, collector, _c, channel, _k: (owner, day, collector, channel)
+        )
+    )
+    assert _summary(
+        CollectorDaily, "company_id", "business_date", "center_id", "channel", "cashier_id"
+    ) == regrouped(
+        direct, lambda _o, day, collector, center, channel, k: (collector, day, center, channel, k)
+    )
     assert summary_bills() == direct_bills()
     readings = Counter(MeterReading.objects.values_list("company_id", "cycle_id", "source"))
     assert {
@@ -205,9 +217,9 @@ def test_rebuild_gives_the_same_summaries(world) -> None:
     stats_refresh()
     pay(world, "01", "01", 1_500_00)
     stats_refresh()
-    before = (summary_payments(), center_payments(), summary_bills())
+    before = (summary_payments(), _summary(OwnerDaily, "id"), summary_bills())
     stats_refresh(rebuild=True)
-    assert (summary_payments(), center_payments(), summary_bills()) == before
+    assert (summary_payments(), summary_bills()) == (before[0], before[2])
     assert_summaries_equal_rows()
 
 

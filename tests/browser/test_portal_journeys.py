@@ -119,6 +119,8 @@ def portal(settings: Any, make_account: Any, live_server: Any, tmp_path: Path) -
     if os.environ.get("KUWWA_DOCS_ARABIC"):  # screenshots with the proposed translations
         write_mo(proposed_arabic(), tmp_path / "locale" / "ar" / "LC_MESSAGES" / "django.mo")
         settings.LOCALE_PATHS = [tmp_path / "locale", *settings.LOCALE_PATHS]
+    if os.environ.get("KUWWA_EXTRA_LOCALE"):  # the convention of tests/browser/conftest.py
+        settings.LOCALE_PATHS = [Path(os.environ["KUWWA_EXTRA_LOCALE"]), *settings.LOCALE_PATHS]
     settings.KUWWA_PORTAL_LOOKUPS_PER_MINUTE = 500
     settings.MEDIA_ROOT = ARTIFACTS / "media"
     company = Company.objects.get(code="03")

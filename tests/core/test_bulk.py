@@ -424,7 +424,7 @@ def test_bad_calls_are_refused(company) -> None:
     assert not JournalEntry.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_refused_outside_a_transaction() -> None:
     fields = ("company_id", "business_date", "kind")
     with pytest.raises(TransactionManagementError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,8 @@ import pytest
 from kuwwa.billing.models import Bill
 from kuwwa.collection.models import Payment
 from kuwwa.core.clock import business_date
+from kuwwa.partners.signing import sign_webhook
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "partner_client.py"
 
 
@@ -26,6 +27,7 @@ def _load() -> Any:
     return module
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_example_client_against_a_live_server(live_server, bank, billed_account) -> None:
     pc = _load()
     bill = Bill.objects.get(account=billed_account("03"))
@@ -57,11 +59,7 @@ def test_the_example_client_against_a_live_server(live_server, bank, billed_acco
 
 def test_the_example_verifies_webhooks() -> None:
     pc = _load()
-    from kuwwa.partners.signing import sign_webhook
-
     body = b'{"event": "payment.reversed"}'
-    import time
-
     stamp = str(int(time.time()))
     headers = {
         "X-Kuwwa-Timestamp": stamp,

@@ -155,6 +155,7 @@ def test_a_partner_sees_only_its_own_payments(bank, wallet, bill) -> None:
         b'{"account_number": 30000000145, "amount": 100}',
         b'{"account_number": "\xd9\xa0\xd9\xa3\xf0\x9f\x92\xa1", "amount": 100}',
         b'{"account_number": "\\u0000", "amount": 100}',
+        b'{"account_number": "030000000145", "amount": 100, "bill_number": "03\\u00001"}',
         b'{"account_number": "030000000145", "amount": 100, "extra": 1}',
         b'{"account_number": "030000000145", "amount": 100, "to_credit": "yes"}',
         b"\xff\xfe\x00",

@@ -131,6 +131,14 @@ def test_bad_uploads_are_4xx(bank, raw: bytes, content_type: str, status: int) -
     assert not ReconciliationRun.objects.exists()
 
 
+def test_control_characters_in_an_account_never_reach_the_database(bank) -> None:
+    day = business_date().isoformat()
+    raw = b"reference,account_number,amount\nR-1,0\x003\x01,5\n"
+    response = bank.post(f"/reconciliations?business_date={day}", raw=raw, content_type="text/csv")
+    assert response.status_code == 201
+    assert response.json()["exceptions"][0]["partner_account"] == "03"
+
+
 def test_a_future_day_and_a_bad_date_are_refused(bank) -> None:
     future = (business_date() + dt.timedelta(days=2)).isoformat()
     assert bank.post(f"/reconciliations?business_date={future}", []).status_code == 400

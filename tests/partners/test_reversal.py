@@ -54,6 +54,13 @@ def test_reversal_the_same_day_restores_everything_and_is_audited(bank, paid) ->
     assert not approver.has_usable_password() and not approver.is_staff
 
 
+def test_control_characters_in_the_note_are_dropped(bank, paid) -> None:
+    response = bank.post("/payments/REV-1/reversal", {"reason": "other", "note": "a\u0000b\nc"})
+    assert response.status_code == 200
+    paid.refresh_from_db()
+    assert paid.reversal_note == "partner test-bank: abc"
+
+
 def test_reversing_twice_returns_the_reversed_payment(bank, paid) -> None:
     bank.post("/payments/REV-1/reversal", {"reason": "duplicate"})
     again = bank.post("/payments/REV-1/reversal", {"reason": "duplicate"})

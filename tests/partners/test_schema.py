@@ -22,6 +22,7 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -31,7 +32,7 @@ from schemathesis.specs.openapi.checks import (
 
 from kuwwa.partners.signing import sign_request
 
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = 40
 
 
 class SigningMiddleware:
@@ -113,7 +114,11 @@ def test_the_partner_api_conforms_to_its_schema(
 ) -> None:
     operation = partner_api_schema[path][method]
     examples = partner_api_schema.get_strategies_from_examples(operation)
-    strategy = st.one_of(operation.as_strategy(), *examples)
+    strategy = st.one_of(
+        operation.as_strategy(),
+        operation.as_strategy(generation_mode=GenerationMode.NEGATIVE),
+        *examples,
+    )
 
     @given(case=strategy)
     @settings(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from kuwwa.core.errors import ValidationFailed
 from kuwwa.portal.uploads import MAX_BYTES, image_check
@@ -35,7 +36,7 @@ def test_a_real_photo_with_another_extension_is_refused() -> None:
 def test_more_than_two_megabytes_is_refused() -> None:
     upload = too_big()
     assert upload.size == MAX_BYTES + 1
-    with pytest.raises(ValidationFailed, match="2 MB"):
+    with translation.override("en"), pytest.raises(ValidationFailed, match="2 MB"):
         image_check(upload)
 
 

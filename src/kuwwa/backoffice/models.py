@@ -56,7 +56,8 @@ class StatsGap(models.Model):
 
 
 class CollectionDaily(models.Model):
-    """Payments per owning company, business day, collector, center, channel and cashier.
+    """Payments per owning company, business day, collector, center, channel and cashier:
+    the finest grain, from which the two rollups below could be rebuilt.
 
     `payments`/`amount` count every payment ever taken (gross); reversals are added to the
     reversed_* columns when they are seen, so net = gross − reversed.
@@ -91,24 +92,20 @@ class CollectionDaily(models.Model):
                 name="stats_collection_daily_key",
             )
         ]
-        indexes = [
-            models.Index(fields=["business_date", "cashier_id"], name="stats_coll_day_cashier"),
-            models.Index(fields=["collector_id", "business_date"], name="stats_coll_collector"),
-        ]
 
     def __str__(self) -> str:
         return f"{self.business_date} {self.company_id}<-{self.collector_id}: {self.amount}"
 
 
-class CenterDaily(models.Model):
-    """The same sums without the cashier: what the company, center and channel tables read."""
+class OwnerDaily(models.Model):
+    """Payments per owning company, business day, collecting company and channel: the
+    company, channel, matrix and report figures (a few hundred rows a day nationally)."""
 
     company = models.ForeignKey(
         "organizations.Company", on_delete=models.PROTECT, verbose_name=_("owning company")
     )
     business_date = models.DateField()
     collector_id = models.BigIntegerField()
-    center_id = models.BigIntegerField()
     channel = models.CharField(max_length=16)
     payments = models.BigIntegerField(default=0)
     amount = models.BigIntegerField(default=0)
@@ -116,18 +113,46 @@ class CenterDaily(models.Model):
     reversed_amount = models.BigIntegerField(default=0)
 
     class Meta:
-        verbose_name = _("daily collections by center")
-        verbose_name_plural = _("daily collections by center")
+        verbose_name = _("daily collections by owning company")
+        verbose_name_plural = _("daily collections by owning company")
         constraints = [
             models.UniqueConstraint(
-                fields=["company", "business_date", "collector_id", "center_id", "channel"],
-                name="stats_center_daily_key",
+                fields=["company", "business_date", "collector_id", "channel"],
+                name="stats_owner_daily_key",
             )
         ]
-        indexes = [
-            models.Index(fields=["business_date"], name="stats_center_day"),
-            models.Index(fields=["collector_id", "business_date"], name="stats_center_collector"),
+        indexes = [models.Index(fields=["business_date"], name="stats_owner_day")]
+
+    def __str__(self) -> str:
+        return f"{self.business_date} {self.company_id}<-{self.collector_id}: {self.amount}"
+
+
+class CollectorDaily(models.Model):
+    """Payments per **collecting** company, business day, center, channel and cashier (0 for
+    partner channels): the center and cashier figures, whatever company was paid for."""
+
+    company = models.ForeignKey(
+        "organizations.Company", on_delete=models.PROTECT, verbose_name=_("collecting company")
+    )
+    business_date = models.DateField()
+    center_id = models.BigIntegerField()
+    channel = models.CharField(max_length=16)
+    cashier_id = models.BigIntegerField(default=0)
+    payments = models.BigIntegerField(default=0)
+    amount = models.BigIntegerField(default=0)
+    reversed_payments = models.BigIntegerField(default=0)
+    reversed_amount = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("daily collections by collecting company")
+        verbose_name_plural = _("daily collections by collecting company")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "business_date", "center_id", "channel", "cashier_id"],
+                name="stats_collector_daily_key",
+            )
         ]
+        indexes = [models.Index(fields=["business_date"], name="stats_collector_day")]
 
     def __str__(self) -> str:
         return f"{self.business_date} {self.center_id}: {self.amount}"

@@ -31,10 +31,11 @@ from django.utils import timezone
 
 from kuwwa.backoffice.models import (
     BillCycleStats,
-    CenterDaily,
     CollectionDaily,
+    CollectorDaily,
     CountedAdjustment,
     CountedReversal,
+    OwnerDaily,
     ReadingCycleStats,
     StatsCursor,
     StatsGap,
@@ -47,28 +48,62 @@ _EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 # ---- SQL: insert streams --------------------------------------------------------------------
 # Each takes (lo, hi) and adds the rows with lo <= id <= hi.
 
-_PAYMENTS_FINE = """
-INSERT INTO backoffice_collectiondaily (company_id, business_date, collector_id, center_id,
-    channel, cashier_id, payments, amount, reversed_payments, reversed_amount)
-SELECT company_id, business_date, collector_id, center_id, channel, COALESCE(cashier_id, 0),
-    COUNT(*), SUM(amount), 0, 0
-FROM collection_payment WHERE id >= %s AND id <= %s
-GROUP BY company_id, business_date, collector_id, center_id, channel, COALESCE(cashier_id, 0)
-ON CONFLICT (company_id, business_date, collector_id, center_id, channel, cashier_id)
-DO UPDATE SET payments = backoffice_collectiondaily.payments + excluded.payments,
-    amount = backoffice_collectiondaily.amount + excluded.amount
+# The three payment summaries differ only in their key: (table, company column, key columns,
+# key expressions over the payment row p). Each becomes an "add the new rows" statement and an
+# "add the reversals of this batch" statement from the two templates below.
+_PAYMENT_TABLES = (
+    (
+        "backoffice_collectiondaily",
+        "p.company_id",
+        "collector_id, center_id, channel, cashier_id",
+        "p.collector_id, p.center_id, p.channel, COALESCE(p.cashier_id, 0)",
+    ),
+    ("backoffice_ownerdaily", "p.company_id", "collector_id, channel", "p.collector_id, p.channel"),
+    (
+        "backoffice_collectordaily",
+        "p.collector_id",
+        "center_id, channel, cashier_id",
+        "p.center_id, p.channel, COALESCE(p.cashier_id, 0)",
+    ),
+)
+
+_ADD_TEMPLATE = """
+INSERT INTO <table> (company_id, business_date, <cols>, payments, amount, reversed_payments,
+    reversed_amount)
+SELECT <company>, p.business_date, <exprs>, COUNT(*), SUM(p.amount), 0, 0
+FROM collection_payment p WHERE p.id >= %s AND p.id <= %s
+GROUP BY <company>, p.business_date, <exprs>
+ON CONFLICT (company_id, business_date, <cols>)
+DO UPDATE SET payments = <table>.payments + excluded.payments,
+    amount = <table>.amount + excluded.amount
 """
 
-_PAYMENTS_CENTER = """
-INSERT INTO backoffice_centerdaily (company_id, business_date, collector_id, center_id,
-    channel, payments, amount, reversed_payments, reversed_amount)
-SELECT company_id, business_date, collector_id, center_id, channel, COUNT(*), SUM(amount), 0, 0
-FROM collection_payment WHERE id >= %s AND id <= %s
-GROUP BY company_id, business_date, collector_id, center_id, channel
-ON CONFLICT (company_id, business_date, collector_id, center_id, channel)
-DO UPDATE SET payments = backoffice_centerdaily.payments + excluded.payments,
-    amount = backoffice_centerdaily.amount + excluded.amount
+_REVERSE_TEMPLATE = """
+INSERT INTO <table> (company_id, business_date, <cols>, payments, amount, reversed_payments,
+    reversed_amount)
+SELECT <company>, p.business_date, <exprs>, 0, 0, COUNT(*), SUM(p.amount)
+FROM backoffice_countedreversal c
+JOIN collection_payment p ON p.id = c.payment_id AND p.company_id = c.company_id
+WHERE c.batch = %s
+GROUP BY <company>, p.business_date, <exprs>
+ON CONFLICT (company_id, business_date, <cols>)
+DO UPDATE SET reversed_payments = <table>.reversed_payments + excluded.reversed_payments,
+    reversed_amount = <table>.reversed_amount + excluded.reversed_amount
 """
+
+
+def _fill(template: str, table: str, company: str, cols: str, exprs: str) -> str:
+    """The template with its fixed placeholders replaced (never user input)."""
+    return (
+        template.replace("<table>", table)
+        .replace("<company>", company)
+        .replace("<cols>", cols)
+        .replace("<exprs>", exprs)
+    )
+
+
+_PAYMENTS_ADD = tuple(_fill(_ADD_TEMPLATE, *spec) for spec in _PAYMENT_TABLES)
+_PAYMENTS_REVERSE = tuple(_fill(_REVERSE_TEMPLATE, *spec) for spec in _PAYMENT_TABLES)
 
 # A bill's `paid` at issue is the credit applied by the billing run; later payments come
 # through allocations, so counting credit_applied here and allocations below counts each once.
@@ -106,7 +141,7 @@ DO UPDATE SET readings = backoffice_readingcyclestats.readings + excluded.readin
 
 # (stream, source table, statements); the tables are fixed names, never user input.
 _INSERT_STREAMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("payments", "collection_payment", (_PAYMENTS_FINE, _PAYMENTS_CENTER)),
+    ("payments", "collection_payment", _PAYMENTS_ADD),
     ("bills", "billing_bill", (_BILLS,)),
     ("allocations", "collection_allocation", (_ALLOCATIONS,)),
     ("readings", "billing_meterreading", (_READINGS,)),
@@ -135,37 +170,6 @@ SELECT p.company_id, p.id, %s, %s FROM collection_payment p
 WHERE p.reversed_at IS NOT NULL AND p.reversed_at >= %s
   AND NOT EXISTS (SELECT 1 FROM backoffice_countedreversal c
                   WHERE c.company_id = p.company_id AND c.payment_id = p.id)
-"""
-
-_REVERSALS_FINE = """
-INSERT INTO backoffice_collectiondaily (company_id, business_date, collector_id, center_id,
-    channel, cashier_id, payments, amount, reversed_payments, reversed_amount)
-SELECT p.company_id, p.business_date, p.collector_id, p.center_id, p.channel,
-    COALESCE(p.cashier_id, 0), 0, 0, COUNT(*), SUM(p.amount)
-FROM backoffice_countedreversal c
-JOIN collection_payment p ON p.id = c.payment_id AND p.company_id = c.company_id
-WHERE c.batch = %s
-GROUP BY p.company_id, p.business_date, p.collector_id, p.center_id, p.channel,
-    COALESCE(p.cashier_id, 0)
-ON CONFLICT (company_id, business_date, collector_id, center_id, channel, cashier_id)
-DO UPDATE SET
-    reversed_payments = backoffice_collectiondaily.reversed_payments + excluded.reversed_payments,
-    reversed_amount = backoffice_collectiondaily.reversed_amount + excluded.reversed_amount
-"""
-
-_REVERSALS_CENTER = """
-INSERT INTO backoffice_centerdaily (company_id, business_date, collector_id, center_id,
-    channel, payments, amount, reversed_payments, reversed_amount)
-SELECT p.company_id, p.business_date, p.collector_id, p.center_id, p.channel,
-    0, 0, COUNT(*), SUM(p.amount)
-FROM backoffice_countedreversal c
-JOIN collection_payment p ON p.id = c.payment_id AND p.company_id = c.company_id
-WHERE c.batch = %s
-GROUP BY p.company_id, p.business_date, p.collector_id, p.center_id, p.channel
-ON CONFLICT (company_id, business_date, collector_id, center_id, channel)
-DO UPDATE SET
-    reversed_payments = backoffice_centerdaily.reversed_payments + excluded.reversed_payments,
-    reversed_amount = backoffice_centerdaily.reversed_amount + excluded.reversed_amount
 """
 
 # A reversal gives back to the bills what its allocations took.
@@ -218,7 +222,8 @@ WHERE c.batch = %s
 
 _SUMMARY_MODELS = (
     CollectionDaily,
-    CenterDaily,
+    OwnerDaily,
+    CollectorDaily,
     CountedReversal,
     BillCycleStats,
     CountedAdjustment,
@@ -426,7 +431,7 @@ def _refresh_all(now: dt.datetime) -> RefreshResult:
         now,
         batch,
         _REVERSALS_MARK,
-        (_REVERSALS_FINE, _REVERSALS_CENTER, _REVERSALS_BILLS),
+        (*_PAYMENTS_REVERSE, _REVERSALS_BILLS),
         _REVERSALS_LAST,
     )
     result.adjustments = _change_stream(

@@ -1,6 +1,6 @@
 """Collections report by day, collecting company, owning company and channel.
 
-Read from the refreshed `CenterDaily` summary (net of reversals: what the settlement counts),
+Read from the refreshed `OwnerDaily` summary (net of reversals: what the settlement counts),
 so a year of national collections comes back in well under a second.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from kuwwa.backoffice.models import CenterDaily
+from kuwwa.backoffice.models import OwnerDaily
 from kuwwa.backoffice.selectors.collections import NET_AMOUNT, NET_PAYMENTS, _sum
 from kuwwa.backoffice.tables import Column, Table, sum_column
 from kuwwa.collection.models import Channel
@@ -21,7 +21,7 @@ from kuwwa.organizations.models import Company
 
 def collections_report(*, start: dt.date, end: dt.date, company: Company | None) -> Table:
     """`company` None means every company; otherwise the rows where it collected or owns."""
-    qs = CenterDaily.objects.filter(business_date__gte=start, business_date__lte=end)
+    qs = OwnerDaily.objects.filter(business_date__gte=start, business_date__lte=end)
     if company is not None:
         qs = qs.filter(Q(company=company) | Q(collector_id=company.pk))
     sums = (

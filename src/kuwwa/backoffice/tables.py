@@ -36,6 +36,7 @@ class Table:
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     total: tuple[Any, ...] | None = None
     note: str = ""
+    limit: int | None = None  # rows shown on the page; exports always have every row
 
     def column_max(self, index: int) -> int | Decimal:
         values = [r[index] for r in self.rows if isinstance(r[index], int | Decimal)]

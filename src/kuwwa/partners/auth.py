@@ -18,8 +18,9 @@ import logging
 import math
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -44,6 +45,7 @@ from kuwwa.partners.models import PartnerKey, PartnerNonce
 from kuwwa.partners.signing import same, sign_request
 
 log = logging.getLogger("kuwwa.partners")
+M = TypeVar("M")
 
 TIMESTAMP_WINDOW = 300  # seconds either side of the server's clock
 NONCE_KEEP = dt.timedelta(seconds=2 * TIMESTAMP_WINDOW)  # older nonces could not be replayed
@@ -142,17 +144,28 @@ def _check_timestamp(stamp: str, now: dt.datetime) -> None:
         raise TimestampOutOfRange()
 
 
+def insert_once(create: Callable[[], M]) -> M:
+    """One INSERT that a unique rule may refuse. Outside a transaction it is a single
+    autocommit statement (one round trip, committed at once); inside one, a savepoint keeps
+    the caller's transaction usable after an IntegrityError."""
+    if transaction.get_connection().in_atomic_block:
+        with transaction.atomic():
+            return create()
+    return create()
+
+
 def nonce_use(*, key: PartnerKey, nonce: str, now: dt.datetime) -> None:
     """Record the nonce (its own committed transaction); NonceReused if it was seen."""
     try:
-        with transaction.atomic():
-            row = PartnerNonce.objects.create(
+        row = insert_once(
+            lambda: PartnerNonce.objects.create(
                 company_id=key.company_id,
                 partner_id=key.partner_id,
                 key=key,
                 nonce=nonce,
                 seen_at=now,
             )
+        )
     except IntegrityError:
         raise NonceReused() from None
     if row.pk % PURGE_EVERY == 0:

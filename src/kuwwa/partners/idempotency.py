@@ -22,11 +22,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 
 from kuwwa.collection.errors import IdempotencyKeyReused
 from kuwwa.organizations.models import Partner
+from kuwwa.partners.auth import insert_once
 from kuwwa.partners.errors import IdempotencyKeyInvalid, RequestInFlight
 from kuwwa.partners.models import IdempotencyRecord
 
@@ -59,8 +60,8 @@ def _insert(
 ) -> Claim | None:
     token = uuid.uuid4().hex
     try:
-        with transaction.atomic():
-            record = IdempotencyRecord.objects.create(
+        record = insert_once(
+            lambda: IdempotencyRecord.objects.create(
                 company_id=company_id,
                 partner=partner,
                 key=key,
@@ -69,6 +70,7 @@ def _insert(
                 claim_token=token,
                 claimed_at=now,
             )
+        )
     except IntegrityError:
         return None
     return Claim(record=record, token=token, replay=None)

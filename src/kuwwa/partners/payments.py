@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from kuwwa.collection.errors import ReversalRefused
@@ -38,6 +38,7 @@ from kuwwa.partners.selectors import (
     partner_center,
     payment_for_partner,
     payment_view,
+    printable,
 )
 from kuwwa.partners.webhooks import webhook_enqueue
 from kuwwa.settlement.selectors import day_is_settled
@@ -111,18 +112,21 @@ def system_approver() -> User:
     if group is None:
         roles_sync()
         group = Group.objects.get(name=Role.COMPANY_ADMIN.value)
-    with transaction.atomic():
-        user = User(
-            username=SYSTEM_APPROVER,
-            first_name="Partner API (system)",
-            scope_kind=User.ScopeKind.COMPANY,
-            company=Company.objects.get(code=ESTABLISHMENT_CODE),
-            is_staff=False,
-            is_active=True,
-        )
-        user.set_unusable_password()
-        master_data_save(actor=None, instance=user)
-        user.groups.add(group)
+    try:
+        with transaction.atomic():
+            user = User(
+                username=SYSTEM_APPROVER,
+                first_name="Partner API (system)",
+                scope_kind=User.ScopeKind.COMPANY,
+                company=Company.objects.get(code=ESTABLISHMENT_CODE),
+                is_staff=False,
+                is_active=True,
+            )
+            user.set_unusable_password()
+            master_data_save(actor=None, instance=user)
+            user.groups.add(group)
+    except IntegrityError:  # a concurrent first reversal created it
+        return User.objects.get(username=SYSTEM_APPROVER)
     return user
 
 
@@ -159,7 +163,7 @@ def partner_payment_reverse(
                 payment=payment,
                 reason=reason,
                 approver=approver,
-                note=f"partner {ctx.partner.code}: {note}"[:300],
+                note=printable(f"partner {ctx.partner.code}: {note}", 300),
             )
             audit_record(
                 company=reversed_payment.company_id,

@@ -33,7 +33,7 @@ from kuwwa.organizations.models import Company
 from kuwwa.partners.auth import PartnerContext
 from kuwwa.partners.idempotency import KEY_RE
 from kuwwa.partners.models import ReconciliationLine, ReconciliationRun
-from kuwwa.partners.selectors import partner_reference, receipts_for_partner
+from kuwwa.partners.selectors import partner_reference, printable, receipts_for_partner
 
 MAX_LINES = 100_000
 LOCAL_TZ = zoneinfo.ZoneInfo("Asia/Damascus")
@@ -77,7 +77,7 @@ def _time(value: Any, line: int) -> dt.datetime | None:
 
 
 def _account(value: Any) -> str:
-    text = str(value or "").strip()[:32]
+    text = printable(str(value or "").strip(), 32)
     try:
         return parse_account_number(text).compact
     except ApplicationError:

@@ -115,6 +115,7 @@ class PaymentIn(Schema):
     bill_number: str | None = Field(
         default=None,
         max_length=20,
+        pattern=r"^[0-9]{1,20}$",
         description="Pay this bill first (then the oldest). | سدّد هذه الفاتورة أولاً.",
         examples=["032026080000534"],
     )

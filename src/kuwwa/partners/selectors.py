@@ -32,6 +32,11 @@ PARTNER_CHANNELS = (Channel.BANK, Channel.EWALLET, Channel.NETWORK)
 OPEN_STATES = (Bill.Status.OPEN, Bill.Status.PARTLY_PAID)
 
 
+def printable(text: str, limit: int) -> str:
+    """Free text from a partner without control characters (PostgreSQL refuses NUL)."""
+    return "".join(c for c in text if c.isprintable())[:limit]
+
+
 def client_reference(partner: Partner, reference: str) -> str:
     """The payment's client reference: the partner's own reference in its namespace, so two
     banks may use the same reference without meeting (receipts are unique per channel)."""

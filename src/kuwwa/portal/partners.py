@@ -23,7 +23,9 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
 
+from kuwwa.core.money import currency
 from kuwwa.organizations.models import CollectionCenter, Partner
+from kuwwa.portal.models import PaymentSession
 
 SANDBOX = "sandbox-bank"
 
@@ -107,8 +109,17 @@ def signature_ok(params: dict[str, str], secret: str) -> bool:
     return bool(given) and hmac.compare_digest(given, sign(params, secret))
 
 
-def hosted_url(config: PartnerConfig, params: dict[str, str]) -> str:
+def handoff_url(session: PaymentSession, *, return_url: str) -> str:
     """Where the citizen's browser goes: the partner's page with our signed request."""
+    config = partner_config(session.partner_code)
+    if config is None:
+        raise ValueError(f"partner {session.partner_code} is not configured")
+    params = {
+        "reference": session.reference,
+        "amount": str(session.amount),
+        "currency": currency().code,
+        "return": return_url,
+    }
     query = {**params, "sig": sign(params, config.secret)}
-    base = config.hosted_url.replace("{reference}", params["reference"])
+    base = config.hosted_url.replace("{reference}", session.reference)
     return f"{base}{'&' if '?' in base else '?'}{urlencode(query)}"

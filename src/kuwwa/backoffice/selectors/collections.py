@@ -1,8 +1,8 @@
 """Collections today and this cycle, by owning company, by collection center and by channel.
 
-Read from `CenterDaily` (net of reversals). Company and channel figures are what was collected
-**for** the companies the user sees (owning company); center figures are what the user's
-companies' centers collected, for any company — their cash, their cashiers.
+Company and channel figures are what was collected **for** the companies the user sees
+(`OwnerDaily`, owning company); center figures are what the user's companies' centers
+collected, for any company (`CollectorDaily`) — their cash, their cashiers. Net of reversals.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from django.db.models import BigIntegerField, Case, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from kuwwa.backoffice.models import CenterDaily
+from kuwwa.backoffice.models import CollectorDaily, OwnerDaily
 from kuwwa.backoffice.periods import Period
 from kuwwa.backoffice.selectors.names import center_names, company_names
 from kuwwa.backoffice.tables import Card, Column, Page, Table, percent, sum_column
@@ -22,6 +22,7 @@ from kuwwa.organizations.scopes import companies_visible, restrict_to_scope
 
 NET_PAYMENTS = F("payments") - F("reversed_payments")
 NET_AMOUNT = F("amount") - F("reversed_amount")
+CENTERS_SHOWN = 50
 
 
 def _sum(expr: Any) -> Coalesce:
@@ -68,12 +69,8 @@ def _total(rows: list[tuple[Any, ...]], lead: int) -> tuple[Any, ...]:
 
 
 def by_company(*, user: Any, period: Period) -> Table:
-    sums = {
-        r["company_id"]: r
-        for r in period_sums(
-            restrict_to_scope(CenterDaily.objects.all(), user), period, "company_id"
-        )
-    }
+    qs = restrict_to_scope(OwnerDaily.objects.all(), user)
+    sums = {r["company_id"]: r for r in period_sums(qs, period, "company_id")}
     companies = companies_visible(user).filter(is_establishment=False).order_by("code")
     rows = [(c.code, c.name, *_values(sums.get(c.pk))) for c in companies]
     return Table(
@@ -86,12 +83,12 @@ def by_company(*, user: Any, period: Period) -> Table:
 
 
 def by_center(*, user: Any, period: Period) -> Table:
-    qs = restrict_to_scope(CenterDaily.objects.all(), user, company_field="collector")
-    sums = period_sums(qs, period, "collector_id", "center_id")
+    qs = restrict_to_scope(CollectorDaily.objects.all(), user)
+    sums = period_sums(qs, period, "company_id", "center_id")
     names, centers = company_names(), center_names(r["center_id"] for r in sums)
     rows = [
         (
-            names.get(r["collector_id"], ("", ""))[0],
+            names.get(r["company_id"], ("", ""))[0],
             centers.get(r["center_id"], (0, "", ""))[1],
             centers.get(r["center_id"], (0, "", ""))[2],
             *_values(r),
@@ -110,18 +107,18 @@ def by_center(*, user: Any, period: Period) -> Table:
         ),
         rows=rows,
         total=_total(rows, 3),
+        limit=CENTERS_SHOWN,
     )
 
 
 def by_channel(*, user: Any, period: Period) -> Table:
-    qs = restrict_to_scope(CenterDaily.objects.all(), user)
+    qs = restrict_to_scope(OwnerDaily.objects.all(), user)
     sums = {r["channel"]: r for r in period_sums(qs, period, "channel")}
     rows: list[tuple[Any, ...]] = [
         (str(label), *_values(sums.get(code))) for code, label in Channel.choices
     ]
     cycle_total = sum_column(rows, 4)
     rows = [(*row, percent(row[4], cycle_total)) for row in rows]
-    total = (*_total(rows, 1), percent(cycle_total, cycle_total))
     return Table(
         key="by_channel",
         title=_("Collections by channel"),
@@ -131,7 +128,7 @@ def by_channel(*, user: Any, period: Period) -> Table:
             Column("share", _("Share of this cycle"), "percent"),
         ),
         rows=rows,
-        total=total,
+        total=(*_total(rows, 1), percent(cycle_total, cycle_total)),
     )
 
 

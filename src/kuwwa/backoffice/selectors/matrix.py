@@ -14,7 +14,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from kuwwa.backoffice.access import visible_company_ids
-from kuwwa.backoffice.models import CenterDaily
+from kuwwa.backoffice.models import OwnerDaily
 from kuwwa.backoffice.selectors.collections import NET_AMOUNT, NET_PAYMENTS, _sum
 from kuwwa.backoffice.tables import Column, Page, Table, sum_column
 from kuwwa.organizations.models import Company
@@ -46,7 +46,7 @@ def _cells(day: dt.date) -> tuple[SettlementRun | None, dict[tuple[int, int], tu
         )
         return run, {(c, o): (int(n), int(a)) for c, o, n, a in cells}
     live = (
-        CenterDaily.objects.filter(business_date=day)
+        OwnerDaily.objects.filter(business_date=day)
         .values("collector_id", "company_id")
         .annotate(count=_sum(NET_PAYMENTS), amount=_sum(NET_AMOUNT))
         .order_by()

@@ -1,5 +1,8 @@
 """Top collection centers and cashiers, and over/short by cashier.
 
+Centers and cashiers are ranked from `CollectorDaily` (keyed by the collecting company), net
+of reversals.
+
 Centers and cashiers belong to the collecting company: a company sees its own centers and
 cashiers (whatever company they collected for). Over/short comes from the shifts closed in the
 period (`Shift.over_short`: counted − expected, recorded at the blind count).
@@ -14,7 +17,7 @@ from django.db.models import BigIntegerField, Case, Count, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from kuwwa.backoffice.models import CenterDaily, CollectionDaily
+from kuwwa.backoffice.models import CollectorDaily
 from kuwwa.backoffice.periods import Period, PeriodKey
 from kuwwa.backoffice.selectors.collections import NET_AMOUNT, NET_PAYMENTS, _sum
 from kuwwa.backoffice.selectors.names import center_names, company_names, user_names
@@ -24,6 +27,7 @@ from kuwwa.core.clock import business_date
 from kuwwa.organizations.scopes import restrict_to_scope
 
 TOP = 20
+SHOWN = 30  # over/short rows on the page; the download has every cashier
 
 
 def _between(period: Period, key: PeriodKey) -> Q:
@@ -31,10 +35,10 @@ def _between(period: Period, key: PeriodKey) -> Q:
 
 
 def top_centers(*, user: Any, period: Period, key: PeriodKey) -> Table:
-    qs = restrict_to_scope(CenterDaily.objects.all(), user, company_field="collector")
+    qs = restrict_to_scope(CollectorDaily.objects.all(), user)
     sums = list(
         qs.filter(_between(period, key))
-        .values("collector_id", "center_id")
+        .values("company_id", "center_id")
         .annotate(payments=_sum(NET_PAYMENTS), amount=_sum(NET_AMOUNT))
         .order_by("-amount", "center_id")[:TOP]
     )
@@ -42,7 +46,7 @@ def top_centers(*, user: Any, period: Period, key: PeriodKey) -> Table:
     rows = [
         (
             n,
-            companies.get(r["collector_id"], ("", ""))[0],
+            companies.get(r["company_id"], ("", ""))[0],
             centers.get(r["center_id"], (0, "", ""))[1],
             centers.get(r["center_id"], (0, "", ""))[2],
             int(r["payments"]),
@@ -66,10 +70,10 @@ def top_centers(*, user: Any, period: Period, key: PeriodKey) -> Table:
 
 
 def top_cashiers(*, user: Any, period: Period, key: PeriodKey) -> Table:
-    qs = restrict_to_scope(CollectionDaily.objects.all(), user, company_field="collector")
+    qs = restrict_to_scope(CollectorDaily.objects.all(), user)
     sums = list(
         qs.filter(_between(period, key), cashier_id__gt=0)
-        .values("collector_id", "cashier_id")
+        .values("company_id", "cashier_id")
         .annotate(payments=_sum(NET_PAYMENTS), amount=_sum(NET_AMOUNT))
         .order_by("-amount", "cashier_id")[:TOP]
     )
@@ -77,7 +81,7 @@ def top_cashiers(*, user: Any, period: Period, key: PeriodKey) -> Table:
     rows = [
         (
             n,
-            companies.get(r["collector_id"], ("", ""))[0],
+            companies.get(r["company_id"], ("", ""))[0],
             people.get(r["cashier_id"], str(r["cashier_id"])),
             int(r["payments"]),
             int(r["amount"]),
@@ -134,8 +138,10 @@ def over_short(*, user: Any, period: Period, key: PeriodKey) -> Table:
             ),
             net=Coalesce(Sum("over_short"), Value(0), output_field=money),
         )
-        .order_by("net", "cashier_id")
+        .order_by()
     )
+    # The largest differences first, short or over: those are the ones to look into.
+    sums.sort(key=lambda r: (-abs(int(r["net"])), int(r["net"]), r["cashier_id"]))
     companies = company_names()
     centers = center_names(r["center_id"] for r in sums)
     people = user_names(r["cashier_id"] for r in sums)
@@ -169,7 +175,8 @@ def over_short(*, user: Any, period: Period, key: PeriodKey) -> Table:
         ),
         rows=rows,
         total=(_("Total"), "", "", *[sum_column(rows, i) for i in range(3, 9)]),
-        note=_("Over (+) / short (−) = counted cash − expected cash."),
+        note=_("Over (+) / short (−) = counted cash − expected cash; largest first."),
+        limit=SHOWN,
     )
 
 

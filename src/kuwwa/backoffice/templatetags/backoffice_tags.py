@@ -64,9 +64,11 @@ def data_table(context: Any, table: Table, export: bool = True) -> dict[str, Any
             for i, (value, column) in enumerate(zip(row, table.columns, strict=True))
         ]
 
+    shown = table.rows if table.limit is None else table.rows[: table.limit]
     return {
         "table": table,
-        "rows": [cells(r, False) for r in table.rows],
+        "rows": [cells(r, False) for r in shown],
+        "hidden_rows": len(table.rows) - len(shown),
         "total": cells(table.total, True) if table.total is not None else None,
         "export": export,
         "query": context.get("export_query", ""),

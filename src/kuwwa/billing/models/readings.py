@@ -73,4 +73,4 @@ class MeterReading(models.Model):
     @property
     def reference(self) -> str:
         """What the citizen is given to quote: company code and the reading's id."""
-        return f"R{self.company_id:02d}-{self.pk:08d}"
+        return f"R{self.company.code}-{self.pk:08d}"

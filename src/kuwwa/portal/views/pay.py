@@ -15,12 +15,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from kuwwa.accounts.models import Account
 from kuwwa.collection.models import Receipt
 from kuwwa.core.errors import ApplicationError
-from kuwwa.core.money import currency
 from kuwwa.organizations.models import Partner
 from kuwwa.portal.access import Access, access_of, payment_remember, payment_started_here
 from kuwwa.portal.forms import PayForm
 from kuwwa.portal.models import PaymentSession
-from kuwwa.portal.partners import hosted_url, partner_config, portal_partners, signature_ok
+from kuwwa.portal.partners import handoff_url, partner_config, portal_partners, signature_ok
 from kuwwa.portal.payments import pay_session_complete, pay_session_find, pay_session_start
 from kuwwa.portal.selectors import account_view
 from kuwwa.portal.views.common import not_found, portal_view, verified_account
@@ -63,15 +62,7 @@ def pay_form(request: HttpRequest, account: Account, access: Access) -> HttpResp
                 form.add_error(None, str(exc))
             else:
                 payment_remember(request, session.reference)
-                config = partner_config(session.partner_code)
-                assert config is not None
-                params = {
-                    "reference": session.reference,
-                    "amount": str(session.amount),
-                    "currency": currency().code,
-                    "return": _return_url(request, sandbox=config.sandbox),
-                }
-                return redirect(hosted_url(config, params))
+                return redirect(handoff_url(session, return_url=_return_url(request, session)))
         status = 400
     return render(
         request,
@@ -81,11 +72,12 @@ def pay_form(request: HttpRequest, account: Account, access: Access) -> HttpResp
     )
 
 
-def _return_url(request: HttpRequest, *, sandbox: bool) -> str:
+def _return_url(request: HttpRequest, session: PaymentSession) -> str:
     """Where the partner sends the citizen back: our public address (KUWWA_PUBLIC_URL) for a
     real bank, this very host for the sandbox (which runs inside this server)."""
     path = reverse("portal:pay-callback")
-    if sandbox:
+    config = partner_config(session.partner_code)
+    if config is not None and config.sandbox:
         return request.build_absolute_uri(path)
     return f"{settings.KUWWA_PUBLIC_URL}{path}"
 

@@ -48,8 +48,9 @@ def reading_form(request: HttpRequest, account: Account, access: Access) -> Http
 
 @verified_account
 def reading_result(request: HttpRequest, account: Account, access: Access, pk: int) -> HttpResponse:
+    # Any source: sending the value a meter reader already sent returns the reader's reading.
     reading = MeterReading.objects.filter(
-        company_id=account.company_id, account=account, pk=pk, source=MeterReading.Source.CITIZEN
+        company_id=account.company_id, account=account, pk=pk
     ).first()
     if reading is None:
         return not_found(request)
