@@ -46,6 +46,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/demo_data.py --accounts 100000 --db $(BENCH_PG)
 	$(BIN)/python bench/billing.py --accounts 20000
 	$(BIN)/python bench/billing.py --accounts 100000 --db $(BENCH_PG)
+	$(BIN)/python bench/payments.py --db $(BENCH_PG) --seconds 10
+	$(BIN)/python bench/api_load.py --db $(BENCH_PG) --seconds 10
+	$(BIN)/python bench/chaos.py --db $(BENCH_PG) --seconds 60
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* .mypy_cache .ruff_cache

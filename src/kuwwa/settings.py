@@ -180,6 +180,12 @@ KUWWA_PUBLIC_URL = os.environ.get("KUWWA_PUBLIC_URL", "http://127.0.0.1:8000").r
 KUWWA_RECEIPT_SIGNING_KEY = os.environ.get("KUWWA_RECEIPT_SIGNING_KEY", "")
 if PRODUCTION and not KUWWA_RECEIPT_SIGNING_KEY:
     raise ImproperlyConfigured("KUWWA_RECEIPT_SIGNING_KEY is required when KUWWA_ENV=production")
+# Partner API: AES-GCM key(s) encrypting partner and webhook secrets at rest (base64 of 32
+# bytes, comma-separated; the first encrypts, the others still decrypt during a rotation).
+KUWWA_API_KEY_ENCRYPTION_KEY = os.environ.get("KUWWA_API_KEY_ENCRYPTION_KEY", "")
+if PRODUCTION and not KUWWA_API_KEY_ENCRYPTION_KEY:
+    raise ImproperlyConfigured("KUWWA_API_KEY_ENCRYPTION_KEY is required when KUWWA_ENV=production")
+KUWWA_PARTNER_RATE_PER_MINUTE = int(os.environ.get("KUWWA_PARTNER_RATE_PER_MINUTE", "600"))
 # SMS: "outbox" keeps messages in the database and the log; "http" posts them to a gateway.
 KUWWA_SMS_BACKEND = os.environ.get("KUWWA_SMS_BACKEND", "outbox")
 KUWWA_SMS_HTTP_URL = os.environ.get("KUWWA_SMS_HTTP_URL", "")

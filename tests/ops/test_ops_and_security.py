@@ -92,6 +92,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path) -> None:
         "SECRET_KEY": "x" * 64 + "-production-secret-key-for-the-check",
         "ALLOWED_HOSTS": "kuwwa.example.sy",
         "KUWWA_RECEIPT_SIGNING_KEY": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        "KUWWA_API_KEY_ENCRYPTION_KEY": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
         "KUWWA_VAR_DIR": str(tmp_path),
     }
     env.pop("KUWWA_DEBUG", None)
@@ -102,3 +103,16 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path) -> None:
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_sms_retry_resends_failed_messages(company) -> None:
+    from django.core.management import call_command
+
+    from kuwwa.core.models import SmsMessage
+
+    message = SmsMessage.objects.create(
+        company=company("01"), phone="0944000000", text="x", status="failed", attempts=1
+    )
+    call_command("sms_retry")
+    message.refresh_from_db()
+    assert message.status == "sent" and message.attempts == 2

@@ -27,6 +27,7 @@ from kuwwa.core.errors import Conflict, ValidationFailed
 from kuwwa.ledger import chart
 from kuwwa.ledger.services import EntrySpec, Line, journal_post_many
 from kuwwa.organizations.models import ESTABLISHMENT_CODE, Company
+from kuwwa.partners.webhooks import partner_notify_settled
 from kuwwa.settlement.models import BusinessDay, SettlementCell, SettlementPosition, SettlementRun
 
 
@@ -151,6 +152,7 @@ def settlement_run(*, actor: Any, day: dt.date, force: bool = False) -> Settleme
             "positions": {str(p.party_id): p.net for p in positions},
         },
     )
+    partner_notify_settled(run)  # webhooks to partners, sent from the outbox after commit
     return run
 
 
