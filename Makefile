@@ -48,6 +48,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/billing.py --accounts 100000 --db $(BENCH_PG)
 	$(BIN)/python bench/payments.py --db $(BENCH_PG) --seconds 10
 	$(BIN)/python bench/api_load.py --db $(BENCH_PG) --seconds 10
+	$(BIN)/python bench/reports.py --db $(BENCH_PG) --accounts 100000 --payments 100000
 	$(BIN)/python bench/chaos.py --db $(BENCH_PG) --seconds 60
 
 clean:

@@ -156,7 +156,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "counter:home"
+LOGIN_REDIRECT_URL = "start"
 
 # --- language and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "ar"

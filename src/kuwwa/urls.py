@@ -13,6 +13,7 @@ admin.site.site_header = admin.site.site_title = "Kuwwa — الكوة الوا�
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    path("start/", core_views.start, name="start"),
     path("healthz", ops.healthz, name="healthz"),
     path("readyz", ops.readyz, name="readyz"),
     path("metrics", ops.metrics, name="metrics"),

@@ -22,7 +22,10 @@ from kuwwa.core.clock import business_date
 from kuwwa.organizations.models import Company
 from kuwwa.settlement.services import settlement_run
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "img"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

@@ -280,3 +280,13 @@ def test_english_page_defaults_to_latin_digits(world) -> None:
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     html = client.get("/backoffice/").content.decode()
     assert "52,000" in html
+
+
+def test_a_failing_lazy_refresh_does_not_take_the_page_down(world, monkeypatch) -> None:
+    from django.db import DatabaseError
+
+    def broken(**_kw):
+        raise DatabaseError("simulated")
+
+    monkeypatch.setattr("kuwwa.backoffice.views.stats_refresh", broken)
+    assert world.client(world.admin01).get("/backoffice/").status_code == 200

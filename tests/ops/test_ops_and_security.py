@@ -96,6 +96,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path) -> None:
         "KUWWA_VAR_DIR": str(tmp_path),
     }
     env.pop("KUWWA_DEBUG", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests only
     result = subprocess.run(
         [sys.executable, "-m", "kuwwa.cli", "check", "--deploy", "--fail-level", "WARNING"],
         env=env,

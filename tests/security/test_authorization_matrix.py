@@ -64,6 +64,7 @@ ADMIN = row(anonymous="L", citizen="L", partner="L", other="A")
 # route pattern → (method, expected outcomes); see `world` for the objects behind the ids.
 MATRIX: dict[str, tuple[str, dict[str, str]]] = {
     "": ("GET", PUBLIC),
+    "start/": ("GET", row(anonymous="L", citizen="L", partner="L", other="A")),
     "healthz": ("GET", PUBLIC),
     "readyz": ("GET", PUBLIC),
     "metrics": ("GET", PUBLIC),
@@ -109,7 +110,7 @@ MATRIX: dict[str, tuple[str, dict[str, str]]] = {
     "portal/account/<str:number>/bills/<str:bill>.pdf": ("GET", CITIZEN_ONLY),
     "portal/account/<str:number>/receipts/<str:receipt>.pdf": ("GET", CITIZEN_ONLY),
     "portal/account/<str:number>/reading/": ("GET", CITIZEN_ONLY),
-    "portal/account/<str:number>/reading/<int:pk>/": ("GET", row(other="D")),
+    "portal/account/<str:number>/reading/<int:pk>/": ("GET", CITIZEN_ONLY),
     "portal/account/<str:number>/pay/": ("GET", CITIZEN_ONLY),
     "portal/account/<str:number>/complaint/": ("GET", CITIZEN_ONLY),
     "portal/account/<str:number>/complaint/<str:reference>/": ("GET", CITIZEN_ONLY),
@@ -268,6 +269,7 @@ def world(billed_account, make_user, center, supervisor) -> World:
             "reference": complaint.reference,
             "pk": str(handover.pk),
             "payment": str(paid.payment.pk),
+            "reading": str(account.meterreading_set.values_list("pk", flat=True).first()),
             "closed_shift": str(closed.pk),
             "run_id": "1",
             "link_id": "1",
@@ -282,6 +284,8 @@ def _url(pattern: str, values: dict[str, str], route: str) -> str:
     url = "/" + pattern
     if "payments/<int:pk>/reverse" in route:
         url = url.replace("<int:pk>", values["payment"])
+    if "reading/<int:pk>" in route:
+        url = url.replace("<int:pk>", values["reading"])
     if route.endswith("/z/"):
         url = url.replace("<int:pk>", values["closed_shift"])
     replacements = {

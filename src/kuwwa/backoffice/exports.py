@@ -13,7 +13,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 
 from kuwwa.backoffice.tables import Column, Table
 from kuwwa.core.money import currency, to_major_decimal
@@ -96,7 +95,3 @@ def table_xlsx(table: Table) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-def total_label() -> str:
-    return _("Total")

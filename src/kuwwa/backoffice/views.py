@@ -8,8 +8,10 @@ any dashboard downloads that table instead of the page.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -38,6 +40,8 @@ from kuwwa.settlement.statements import (
     statement_pdf,
     statement_xlsx,
 )
+
+logger = logging.getLogger(__name__)
 
 _CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -77,7 +81,12 @@ def _page(
 
 
 def _fresh() -> None:
-    stats_refresh(wait=False)
+    """Summarise the tail before reading. A failure here must not take the page down: it is
+    logged, and the page shows the figures of the last refresh (their time is printed)."""
+    try:
+        stats_refresh(wait=False)
+    except DatabaseError:
+        logger.warning("lazy statistics refresh failed", exc_info=True)
 
 
 @backoffice_view

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db.models import Q
+from django.utils.translation import get_language
 
 from kuwwa.organizations.models import CollectionCenter, Company, User
 
@@ -16,11 +17,11 @@ def company_names() -> dict[int, tuple[str, str]]:
 
 def center_names(ids: Iterable[int]) -> dict[int, tuple[int, str, str]]:
     """id → (company id, code, name in the active language)."""
-    out: dict[int, tuple[int, str, str]] = {}
-    for center in CollectionCenter.objects.filter(pk__in=set(ids)):
-        name = str(center).split(" ", 1)[1] if " " in str(center) else str(center)
-        out[center.pk] = (center.company_id, center.code, name)
-    return out
+    english = (get_language() or "ar").startswith("en")
+    return {
+        c.pk: (c.company_id, c.code, c.name_en if english and c.name_en else c.name_ar)
+        for c in CollectionCenter.objects.filter(pk__in=set(ids))
+    }
 
 
 def user_names(ids: Iterable[int]) -> dict[int, str]:
