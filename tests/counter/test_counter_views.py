@@ -115,7 +115,8 @@ def test_anonymous_is_sent_to_the_login_page(client) -> None:
 
 def test_login_page_logs_a_cashier_in_to_the_counter(client, cashier) -> None:
     response = client.post("/login/", {"username": "cashier01", "password": PASSWORD})
-    assert response.status_code == 302 and response["Location"] == "/counter/"
+    assert response.status_code == 302 and response["Location"] == "/start/"
+    assert client.get("/start/")["Location"] == "/counter/"  # center staff land at the counter
     assert client.get("/counter/").status_code == 200
 
 
