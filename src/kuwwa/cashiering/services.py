@@ -21,7 +21,7 @@ from kuwwa.core.money import MAX_MINOR
 from kuwwa.ledger import chart
 from kuwwa.ledger.selectors import ledger_balance
 from kuwwa.ledger.services import Line, journal_post
-from kuwwa.organizations.roles import Role
+from kuwwa.organizations.roles import ROLE_LABELS, Role
 from kuwwa.organizations.scopes import scope_of
 
 
