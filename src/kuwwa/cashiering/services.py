@@ -29,7 +29,7 @@ def _center_staff(user: Any, role: Role) -> Any:
     scope = scope_of(user)
     if scope.kind != "center" or not scope.has_role(role):
         raise PermissionDenied(
-            _("Only a %(role)s of a collection center may do this."), role=role.value
+            _("Only a %(role)s of a collection center may do this."), role=ROLE_LABELS[role]
         )
     return user.center
 
