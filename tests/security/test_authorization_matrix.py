@@ -286,7 +286,7 @@ def _url(pattern: str, values: dict[str, str], route: str) -> str:
         url = url.replace("<int:pk>", values["payment"])
     if "reading/<int:pk>" in route:
         url = url.replace("<int:pk>", values["reading"])
-    if route.endswith("/z/"):
+    if route.endswith("/z/") or route.endswith("/approve/"):
         url = url.replace("<int:pk>", values["closed_shift"])
     replacements = {
         "<str:number>": values["receipt"] if route.startswith("receipts/") else values["number"],
