@@ -103,3 +103,30 @@ def _fresh_ledger_cache() -> None:
 def _fast_password_hashing(settings: Any) -> None:
     """Argon2 is the production hasher; tests create many users and need no key stretching."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def bill_cycles(account: Account, kwh: tuple[int, ...]) -> Account:
+    """Bill one two-month cycle per consumption (2026-02, 2026-04, …) for the account."""
+    from kuwwa.billing.cycles import cycle_open
+    from kuwwa.billing.models import BillingCycle
+    from kuwwa.billing.readings import reading_submit
+    from kuwwa.billing.run import billing_run
+
+    company = account.company
+    value = 0
+    for n, used in enumerate(kwh):
+        code = f"2026-{2 + 2 * n:02d}"
+        cycle = BillingCycle.objects.filter(company=company, code=code).first() or cycle_open(
+            actor=None, company=company, code=code
+        )
+        value += used
+        reading_submit(
+            actor=None,
+            account=account,
+            value=value,
+            read_on=cycle.reading_window_start,
+            source="reader",
+            cycle=cycle,
+        )
+        billing_run(actor=None, company=company, cycle=cycle)
+    return account

@@ -6,13 +6,9 @@ import itertools
 
 import pytest
 
-from kuwwa.billing.cycles import cycle_open
-from kuwwa.billing.models import BillingCycle
-from kuwwa.billing.readings import reading_submit
-from kuwwa.billing.run import billing_run
 from kuwwa.collection.services import PaymentRequest
-from kuwwa.organizations.models import Company
 from kuwwa.organizations.roles import Role
+from tests.conftest import bill_cycles
 
 _refs = itertools.count(1)
 
@@ -23,24 +19,7 @@ def billed_account(make_account):
 
     def make(company_code: str = "03", kwh: tuple[int, ...] = (450,)):
         account = make_account(company_code)
-        company = Company.objects.get(code=company_code)
-        value = 0
-        for n, used in enumerate(kwh):
-            code = f"2026-{2 + 2 * n:02d}"
-            cycle = BillingCycle.objects.filter(company=company, code=code).first() or cycle_open(
-                actor=None, company=company, code=code
-            )
-            value += used
-            reading_submit(
-                actor=None,
-                account=account,
-                value=value,
-                read_on=cycle.reading_window_start,
-                source="reader",
-                cycle=cycle,
-            )
-            billing_run(actor=None, company=company, cycle=cycle)
-        return account
+        return bill_cycles(account, kwh)
 
     return make
 

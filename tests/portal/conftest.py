@@ -15,11 +15,10 @@ from django.utils import timezone
 from kuwwa.accounts.models import Account, Meter
 from kuwwa.billing.cycles import cycle_open
 from kuwwa.billing.models import BillingCycle
-from kuwwa.billing.readings import reading_submit
-from kuwwa.billing.run import billing_run
 from kuwwa.core.models import SmsMessage
 from kuwwa.core.services import master_data_save
 from kuwwa.organizations.models import ESTABLISHMENT_CODE, CollectionCenter, Company, Partner
+from tests.conftest import bill_cycles
 
 PHONE = "0931234567"
 HOLDER = "محمد علي الأحمد"
@@ -52,24 +51,7 @@ def billed_account(make_account: Callable[..., Account]) -> Callable[..., Accoun
         kw.setdefault("phone", PHONE)
         kw.setdefault("address", "حي الشهباء، شارع ١٢")
         account = make_account(company_code, holder_name=HOLDER, **kw)
-        company = Company.objects.get(code=company_code)
-        value = 0
-        for n, used in enumerate(kwh):
-            code = f"2026-{2 + 2 * n:02d}"
-            cycle = BillingCycle.objects.filter(company=company, code=code).first() or cycle_open(
-                actor=None, company=company, code=code
-            )
-            value += used
-            reading_submit(
-                actor=None,
-                account=account,
-                value=value,
-                read_on=cycle.reading_window_start,
-                source="reader",
-                cycle=cycle,
-            )
-            billing_run(actor=None, company=company, cycle=cycle)
-        return account
+        return bill_cycles(account, kwh)
 
     return make
 
