@@ -117,3 +117,17 @@ def test_sms_retry_resends_failed_messages(company) -> None:
     call_command("sms_retry")
     message.refresh_from_db()
     assert message.status == "sent" and message.attempts == 2
+
+
+def test_logs_mask_account_and_phone_numbers() -> None:
+    import logging
+
+    from kuwwa.core.logging import JsonFormatter, RedactPersonalData
+
+    record = logging.makeLogRecord(
+        {"msg": "Forbidden: /portal/account/%s/ phone %s", "args": ("030000000145", "0944123456")}
+    )
+    assert RedactPersonalData().filter(record)
+    line = JsonFormatter().format(record)
+    assert "030000000145" not in line and "0944123456" not in line
+    assert "03******0145" in line and "094*****56" in line
