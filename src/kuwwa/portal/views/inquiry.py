@@ -108,15 +108,25 @@ def account_page(request: HttpRequest, number: str) -> HttpResponse:
     return _public(request, account)
 
 
-@portal_view
-@require_http_methods(["GET", "POST"])
-def verify_meter(request: HttpRequest, number: str) -> HttpResponse:
-    if request.method == "GET":  # e.g. the language switch coming back here
+def _posted_account(request: HttpRequest, number: str) -> Account | HttpResponse:
+    """The account a verification form posts about, counted as a lookup; a GET (say, the
+    language switch coming back here) returns to the account page."""
+    if request.method == "GET":
         return redirect("portal:account", number=number)
     lookup_hit(client=client_ip(request))
     account = find_account(number)
     if account is None:
         return not_found(request, _("No account has this number. Check it on your bill."))
+    return account
+
+
+@portal_view
+@require_http_methods(["GET", "POST"])
+def verify_meter(request: HttpRequest, number: str) -> HttpResponse:
+    found = _posted_account(request, number)
+    if isinstance(found, HttpResponse):
+        return found
+    account = found
     form = MeterForm(request.POST)
     if form.is_valid():
         if account_verify_meter(account=account, suffix=form.cleaned_data["suffix"]):
@@ -129,12 +139,10 @@ def verify_meter(request: HttpRequest, number: str) -> HttpResponse:
 @portal_view
 @require_http_methods(["GET", "POST"])
 def send_code(request: HttpRequest, number: str) -> HttpResponse:
-    if request.method == "GET":  # e.g. the language switch coming back here
-        return redirect("portal:account", number=number)
-    lookup_hit(client=client_ip(request))
-    account = find_account(number)
-    if account is None:
-        return not_found(request, _("No account has this number. Check it on your bill."))
+    found = _posted_account(request, number)
+    if isinstance(found, HttpResponse):
+        return found
+    account = found
     account_code_send(account=account)
     return _public(request, account, code_sent=True)
 
@@ -142,12 +150,10 @@ def send_code(request: HttpRequest, number: str) -> HttpResponse:
 @portal_view
 @require_http_methods(["GET", "POST"])
 def verify_code(request: HttpRequest, number: str) -> HttpResponse:
-    if request.method == "GET":  # e.g. the language switch coming back here
-        return redirect("portal:account", number=number)
-    lookup_hit(client=client_ip(request))
-    account = find_account(number)
-    if account is None:
-        return not_found(request, _("No account has this number. Check it on your bill."))
+    found = _posted_account(request, number)
+    if isinstance(found, HttpResponse):
+        return found
+    account = found
     form = CodeForm(request.POST)
     if form.is_valid():
         if account_verify_code(account=account, code=form.cleaned_data["code"]):
