@@ -16,15 +16,17 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from kuwwa.billing.qr import bill_qr_text
-from kuwwa.core.digits import to_arabic_digits
 from kuwwa.core.errors import InvalidAmount
+from kuwwa.core.formatting import document_date as _date
+from kuwwa.core.formatting import document_language as _lang
+from kuwwa.core.formatting import keep_ltr as _ltr
+from kuwwa.core.formatting import localized_digits as _digits
 from kuwwa.core.ids import format_account_number
 from kuwwa.core.money import format_amount, from_major
 from kuwwa.core.pdf import PRINT_CSS, render_pdf
 from kuwwa.core.qr import qr_data_uri
 
 Paper = Literal["A5", "A4"]
-_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @dataclass(frozen=True)
@@ -85,35 +87,11 @@ class BillDocument:
         )
 
 
-def _lang(language: str) -> str:
-    return "ar" if language[:2].lower() == "ar" else "en"
-
-
-def _ltr(text: str) -> str:
-    """Keep a dashed number left to right inside Arabic text (01-00012345-68, not 68-…-01).
-
-    A left-to-right mark on each side of every separator: WeasyPrint ignores unicode-bidi
-    and <bdi>, and the isolate characters, but pango and browsers both honour these marks.
-    """
-    return "".join(c if c.isdigit() else f"\u200e{c}\u200e" for c in text)
-
-
-def _digits(text: str, lang: str) -> str:
-    return to_arabic_digits(text) if lang == "ar" else text
-
-
 def _count(value: int | None, lang: str, *, group: bool = True) -> str:
     if value is None:
         return "—"
     text = f"{value:,}" if group else str(value)
     return _digits(text.replace(",", "٬"), lang) if lang == "ar" else text
-
-
-def _date(value: dt.date, lang: str) -> str:
-    """Day first, as written in Syria: ٣٠/٠٦/٢٠٢٦ in Arabic, 30 Jun 2026 in English."""
-    if lang == "ar":
-        return to_arabic_digits(f"{value.day:02d}/{value.month:02d}/{value.year}")
-    return f"{value.day} {_MONTHS_EN[value.month - 1]} {value.year}"
 
 
 def _price(value: Decimal | None, lang: str) -> str:

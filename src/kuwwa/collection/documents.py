@@ -19,9 +19,12 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from kuwwa.accounts.selectors import mask_name
-from kuwwa.billing.documents import _date, _digits, _lang, _ltr
 from kuwwa.collection.models import Allocation, Channel, Payment, Receipt, Tender
 from kuwwa.collection.receipts import receipt_canonical, receipt_qr_url
+from kuwwa.core.formatting import document_date as _date
+from kuwwa.core.formatting import document_language as _lang
+from kuwwa.core.formatting import keep_ltr as _ltr
+from kuwwa.core.formatting import localized_digits as _digits
 from kuwwa.core.ids import format_account_number
 from kuwwa.core.money import format_amount
 from kuwwa.core.pdf import PRINT_CSS, render_pdf

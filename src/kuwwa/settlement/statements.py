@@ -19,10 +19,13 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kuwwa.billing.documents import _date, _digits, _lang, _ltr
 from kuwwa.collection.documents import format_moment, format_number
 from kuwwa.collection.models import Channel, Payment
 from kuwwa.core.errors import NotFound
+from kuwwa.core.formatting import document_date as _date
+from kuwwa.core.formatting import document_language as _lang
+from kuwwa.core.formatting import keep_ltr as _ltr
+from kuwwa.core.formatting import localized_digits as _digits
 from kuwwa.core.ids import format_account_number
 from kuwwa.core.money import currency, format_amount, to_major_decimal
 from kuwwa.core.pdf import PRINT_CSS, render_pdf

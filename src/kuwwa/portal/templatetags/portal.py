@@ -7,9 +7,9 @@ import datetime as dt
 from django import template
 from django.utils import translation
 
-from kuwwa.billing.documents import _date
 from kuwwa.collection.documents import format_moment, format_number
 from kuwwa.core.digits import to_arabic_digits
+from kuwwa.core.formatting import document_date as _date
 from kuwwa.core.ids import format_account_number
 from kuwwa.core.money import format_amount
 
