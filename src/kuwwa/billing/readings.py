@@ -231,16 +231,6 @@ def reading_messages(reading: MeterReading) -> list[str]:
     return [str(FLAG_MESSAGES.get(flag, flag)) for flag in reading.flags]
 
 
-def accepted_in_cycle(*, account_ids: list[int], cycle: BillingCycle) -> dict[int, MeterReading]:
-    """The accepted reading of each account in the cycle (latest wins)."""
-    found: dict[int, MeterReading] = {}
-    for reading in MeterReading.objects.filter(
-        account_id__in=account_ids, cycle=cycle, status=Status.ACCEPTED
-    ).order_by("read_on", "pk"):
-        found[reading.account_id] = reading
-    return found
-
-
 def estimated_kwh(*, daily: Decimal | None, days: int) -> int:
     """Average daily consumption × days, in whole kWh (0 without history)."""
     if not daily:

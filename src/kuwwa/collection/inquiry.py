@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from kuwwa.accounts.models import Account
 from kuwwa.accounts.numbers import parse_account_number
@@ -102,19 +103,13 @@ def inquiry_find(*, user: Any, text: str) -> Found:
             .first()
         )
         if bill is None:
-            raise AccountNotFound(_no_bill_message())
+            raise AccountNotFound(_("No bill has this number."))
         return Found(bill.account, bill)
     parsed = parse_account_number(raw)
     account = Account.objects.select_related("company").filter(number=parsed.compact).first()
     if account is None:
         raise AccountNotFound()
     return Found(account, None)
-
-
-def _no_bill_message() -> str:
-    from django.utils.translation import gettext
-
-    return gettext("No bill has this number.")
 
 
 def subscriber_credit(*, account: Account) -> int:
@@ -172,12 +167,11 @@ def account_summary(*, user: Any, account: Account, history: int = 12) -> Accoun
             .values_list("cycle__code", "consumption_kwh", "estimated")[:history]
         )
     )
-    user_or_none = user if user is not None else None
     return AccountSummary(
         account=account,
         company_code=account.company.code,
         company_name=account.company.name,
-        holder=holder_display(user=user_or_none, account=account)
+        holder=holder_display(user=user, account=account)
         if user is not None
         else account.holder_name,
         open_bills=open_bills,
