@@ -107,12 +107,18 @@ def _fast_password_hashing(settings: Any) -> None:
 
 def bill_cycles(account: Account, kwh: tuple[int, ...]) -> Account:
     """Bill one two-month cycle per consumption (2026-02, 2026-04, …) for the account."""
+    bill_cycles_together([account], kwh)
+    return account
+
+
+def bill_cycles_together(accounts: list[Account], kwh: tuple[int, ...]) -> None:
+    """`bill_cycles` for several accounts of one company, billed in the same runs."""
     from kuwwa.billing.cycles import cycle_open
     from kuwwa.billing.models import BillingCycle
     from kuwwa.billing.readings import reading_submit
     from kuwwa.billing.run import billing_run
 
-    company = account.company
+    company = accounts[0].company
     value = 0
     for n, used in enumerate(kwh):
         code = f"2026-{2 + 2 * n:02d}"
@@ -120,13 +126,13 @@ def bill_cycles(account: Account, kwh: tuple[int, ...]) -> Account:
             actor=None, company=company, code=code
         )
         value += used
-        reading_submit(
-            actor=None,
-            account=account,
-            value=value,
-            read_on=cycle.reading_window_start,
-            source="reader",
-            cycle=cycle,
-        )
+        for account in accounts:
+            reading_submit(
+                actor=None,
+                account=account,
+                value=value,
+                read_on=cycle.reading_window_start,
+                source="reader",
+                cycle=cycle,
+            )
         billing_run(actor=None, company=company, cycle=cycle)
-    return account

@@ -108,13 +108,15 @@ def shift_lock_for_payment(*, shift_id: int | None, cashier: Any, center_id: int
     """The open shift a counter payment goes into, locked; refused when there is none."""
     if shift_id is None:
         raise NoOpenShift()
+    from kuwwa.collection.errors import payment_refusal
+
     shift = Shift.objects.select_for_update().filter(pk=shift_id).first()
     if shift is None or shift.status != Shift.Status.OPEN:
-        raise NoOpenShift(_("This shift is closed: open a new shift to take payments."))
+        raise payment_refusal("SHIFT_CLOSED")
     if shift.center_id != center_id or (
         getattr(cashier, "pk", None) and shift.cashier_id != cashier.pk
     ):
-        raise NoOpenShift(_("This shift belongs to another cashier or center."))
+        raise payment_refusal("SHIFT_OTHER")
     return shift
 
 

@@ -20,7 +20,7 @@ from django.utils import translation
 
 from kuwwa.accounts.selectors import mask_name
 from kuwwa.collection.models import Allocation, Channel, Payment, Receipt, Tender
-from kuwwa.collection.receipts import receipt_canonical, receipt_qr_url
+from kuwwa.collection.receipts import receipt_canonical, receipt_qr_url, receipt_sign
 from kuwwa.core.formatting import document_date as _date
 from kuwwa.core.formatting import document_language as _lang
 from kuwwa.core.formatting import keep_ltr as _ltr
@@ -142,7 +142,7 @@ def receipt_document(*, receipt: Receipt, holder: str | None = None) -> ReceiptD
         partner_name_ar=payment.partner.name_ar if payment.partner else "",
         partner_name_en=payment.partner.name_en if payment.partner else "",
         status="reversed" if receipt.status == Receipt.Status.REVERSED else "valid",
-        qr_text=receipt_qr_url(canonical, receipt.signature),
+        qr_text=receipt_qr_url(canonical, receipt.signature or receipt_sign(canonical)),
     )
 
 

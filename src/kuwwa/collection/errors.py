@@ -47,3 +47,35 @@ class ReversalRefused(ApplicationError):
     code = "REVERSAL_REFUSED"
     http_status = 409
     default_message = _("This payment cannot be reversed.")
+
+
+def payment_refusal(code: str, param: str | None = None) -> ApplicationError:
+    """The refusal for a code, in the same words whether the ORM path or the SQL payment path
+    (kuwwa_payment_post, which RAISEs the code with the parameter as detail) refused."""
+    from kuwwa.cashiering.errors import NoOpenShift
+    from kuwwa.core.errors import AccountNotFound
+    from kuwwa.core.money import format_amount
+
+    if code == "AMOUNT_EXACT":
+        return AmountNotAllowed(
+            _("This company accepts only the exact amount due: %(due)s."),
+            due=format_amount(int(param or 0)),
+        )
+    if code == "AMOUNT_MINIMUM":
+        return AmountNotAllowed(
+            _("This company accepts at least %(least)s per payment."),
+            least=format_amount(int(param or 0)),
+        )
+    simple: dict[str, ApplicationError] = {
+        "ACCOUNT_NOT_FOUND": AccountNotFound(),
+        "ACCOUNT_CLOSED": AccountClosed(),
+        "BILL_NOT_FOUND": BillNotFound(),
+        "BILL_CANCELLED": BillNotFound(_("This bill was cancelled.")),
+        "BILL_ALREADY_PAID": BillAlreadyPaid(),
+        "NOTHING_DUE": NothingDue(
+            _("Nothing is due on this account; to pay in advance, pay to credit.")
+        ),
+        "SHIFT_CLOSED": NoOpenShift(_("This shift is closed: open a new shift to take payments.")),
+        "SHIFT_OTHER": NoOpenShift(_("This shift belongs to another cashier or center.")),
+    }
+    return simple[code]

@@ -47,3 +47,18 @@ def receipt_qr_url(canonical: str, signature: str) -> str:
         f"{settings.KUWWA_PUBLIC_URL}/verify/?c={signing.b64url(canonical.encode('utf-8'))}"
         f"&s={signature}"
     )
+
+
+def receipt_sms_text(*, amount: int, account_number: str, receipt: str) -> str:
+    """The receipt SMS, always in Arabic (what subscribers read)."""
+    from django.utils import translation
+    from django.utils.translation import gettext as _
+
+    from kuwwa.core.money import format_amount
+
+    with translation.override("ar"):
+        return _("Kuwwa: %(amount)s received for account %(account)s. Receipt %(receipt)s.") % {
+            "amount": format_amount(amount),
+            "account": account_number,
+            "receipt": receipt,
+        }

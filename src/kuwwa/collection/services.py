@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kuwwa.accounts.models import Account
@@ -28,26 +28,28 @@ from kuwwa.cashiering.errors import NoOpenShift
 from kuwwa.cashiering.models import Shift
 from kuwwa.cashiering.services import shift_lock_for_payment
 from kuwwa.collection.errors import (
-    AccountClosed,
     AmountNotAllowed,
-    BillAlreadyPaid,
-    BillNotFound,
     IdempotencyKeyReused,
-    NothingDue,
     ReversalRefused,
+    payment_refusal,
 )
 from kuwwa.collection.models import Allocation, Channel, Payment, Receipt, Tender
-from kuwwa.collection.receipts import receipt_canonical, receipt_number_next, receipt_sign
+from kuwwa.collection.receipts import (
+    receipt_canonical,
+    receipt_number_next,
+    receipt_sign,
+    receipt_sms_text,
+)
+from kuwwa.collection.sqlpath import payment_post_sql, sql_path_enabled
 from kuwwa.core.audit import audit_record
 from kuwwa.core.clock import business_date
 from kuwwa.core.errors import (
-    AccountNotFound,
     ApplicationError,
     PermissionDenied,
     ValidationFailed,
 )
 from kuwwa.core.metrics import PAYMENTS, REFUSALS
-from kuwwa.core.money import MAX_MINOR, format_amount
+from kuwwa.core.money import MAX_MINOR
 from kuwwa.core.sms import sms_queue
 from kuwwa.ledger import chart
 from kuwwa.ledger.models import JournalEntry
@@ -83,6 +85,20 @@ class PaymentRequest:
     to_credit: bool = False
     shift_id: int | None = None
     partner: Partner | None = None
+
+    def payment_fields(self, actor: Any) -> dict[str, Any]:
+        """The Payment fields that come from the request itself (both write paths)."""
+        return {
+            "amount": self.amount,
+            "channel": self.channel,
+            "tender": self.tender,
+            "collector": self.center.company,
+            "center": self.center,
+            "partner": self.partner,
+            "shift_id": self.shift_id,
+            "cashier_id": actor.pk if getattr(actor, "pk", None) else None,
+            "client_reference": self.client_reference.strip(),
+        }
 
     def fingerprint(self, account_number: str) -> str:
         """What makes two requests 'the same payment' for idempotency."""
@@ -158,16 +174,11 @@ def _find_receipt(req: PaymentRequest) -> Receipt | None:
 def _policy_check(company: Company, amount: int, due: int) -> None:
     """The owning company's rule for partial payments."""
     if company.payment_policy == "exact" and amount != due:
-        raise AmountNotAllowed(
-            _("This company accepts only the exact amount due: %(due)s."), due=format_amount(due)
-        )
+        raise payment_refusal("AMOUNT_EXACT", str(due))
     if company.payment_policy == "minimum":
         least = min(company.payment_minimum, due)
         if amount < least:
-            raise AmountNotAllowed(
-                _("This company accepts at least %(least)s per payment."),
-                least=format_amount(least),
-            )
+            raise payment_refusal("AMOUNT_MINIMUM", str(least))
 
 
 def _allocate(bills: list[Bill], amount: int) -> list[tuple[Bill, int]]:
@@ -236,9 +247,9 @@ def _create(
         .first()
     )
     if account is None:
-        raise AccountNotFound()
+        raise payment_refusal("ACCOUNT_NOT_FOUND")
     if account.status == Account.Status.CLOSED:
-        raise AccountClosed()
+        raise payment_refusal("ACCOUNT_CLOSED")
     owner = account.company
     open_bills = list(
         Bill.objects.select_for_update(of=("self",))
@@ -249,11 +260,11 @@ def _create(
     if req.bill_number:
         named = Bill.objects.filter(account=account, number=req.bill_number.strip()).first()
         if named is None:
-            raise BillNotFound()
+            raise payment_refusal("BILL_NOT_FOUND")
         if named.status == Bill.Status.CANCELLED:
-            raise BillNotFound(_("This bill was cancelled."))
+            raise payment_refusal("BILL_CANCELLED")
         if named.status == Bill.Status.PAID and not req.to_credit:
-            raise BillAlreadyPaid()
+            raise payment_refusal("BILL_ALREADY_PAID")
     if req.to_credit:
         parts: list[tuple[Bill, int]] = []
     else:
@@ -265,7 +276,7 @@ def _create(
         else:
             due = sum(b.outstanding for b in open_bills)
         if due == 0:
-            raise NothingDue(_("Nothing is due on this account; to pay in advance, pay to credit."))
+            raise payment_refusal("NOTHING_DUE")
         _policy_check(owner, req.amount, due)
         parts = _allocate(open_bills, req.amount)
     allocated = sum(amount for _bill, amount in parts)
@@ -276,18 +287,10 @@ def _create(
     collector = req.center.company
     number, seq = receipt_number_next(center=req.center, company_code=collector.code, on=now.date())
     payment = Payment.objects.create(
+        **req.payment_fields(actor),
         company=owner,
         account=account,
-        amount=req.amount,
         to_credit=req.amount - allocated,
-        channel=req.channel,
-        tender=req.tender,
-        collector=collector,
-        center=req.center,
-        partner=req.partner,
-        shift_id=req.shift_id,
-        cashier=actor if getattr(actor, "pk", None) else None,
-        client_reference=req.client_reference.strip(),
         receipt_number=number,
         business_date=day,
         received_at=now,
@@ -343,17 +346,26 @@ def _create(
         },
     )
     if account.phone:
-        with translation.override("ar"):  # subscribers get their SMS in Arabic
-            text = str(
-                _("Kuwwa: %(amount)s received for account %(account)s. Receipt %(receipt)s.")
-                % {
-                    "amount": format_amount(req.amount),
-                    "account": account.number,
-                    "receipt": number,
-                }
-            )
+        text = receipt_sms_text(amount=req.amount, account_number=account.number, receipt=number)
         sms_queue(company_id=owner.pk, phone=account.phone, text=text)
     return PaymentResult(payment=payment, receipt=receipt, replayed=False)
+
+
+def _create_sql(
+    actor: Any, req: PaymentRequest, account_number: str, fingerprint: str
+) -> PaymentResult:
+    """`_create` on PostgreSQL, as one call of kuwwa_payment_post (ADR 0008)."""
+    posted = payment_post_sql(
+        actor=actor,
+        req=req,
+        account_number=account_number,
+        fingerprint=fingerprint,
+        cash_code=_cash_code(req),
+    )
+    if posted.replay_receipt_id is not None:
+        return _replay(Receipt.objects.get(pk=posted.replay_receipt_id), fingerprint)
+    assert posted.payment is not None and posted.receipt is not None
+    return PaymentResult(payment=posted.payment, receipt=posted.receipt, replayed=False)
 
 
 def payment_create(*, actor: Any, request: PaymentRequest) -> PaymentResult:
@@ -371,11 +383,18 @@ def _payment_create(actor: Any, request: PaymentRequest) -> PaymentResult:
     _check_request(actor, request)
     account_number = parse_account_number(request.account_number).compact
     fingerprint = request.fingerprint(account_number)
-    existing = _find_receipt(request)
-    if existing is not None:
-        return _replay(existing, fingerprint)
+    sql = sql_path_enabled()
+    if not sql:  # the SQL path looks the reference up itself, in the same round trip
+        existing = _find_receipt(request)
+        if existing is not None:
+            return _replay(existing, fingerprint)
     try:
+        if sql and not transaction.get_connection().in_atomic_block:
+            return _create_sql(actor, request, account_number, fingerprint)  # one statement
+        # In a caller's transaction the block is a savepoint: a refusal leaves it usable.
         with transaction.atomic():
+            if sql:
+                return _create_sql(actor, request, account_number, fingerprint)
             return _create(actor, request, account_number, fingerprint)
     except IntegrityError:
         # A concurrent request with the same reference won the race: answer as it did.

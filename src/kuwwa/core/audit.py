@@ -61,6 +61,11 @@ def _json_safe(data: dict[str, Any]) -> Any:
     return json.loads(_canonical(data))
 
 
+def audit_actor_label(actor: User | None) -> str:
+    """How an actor is named in the chain: the username, or "system"."""
+    return actor.get_username() if actor is not None and actor.pk else "system"
+
+
 def audit_record(
     *,
     company: Company | int,
@@ -79,7 +84,7 @@ def audit_record(
         AuditChainHead.objects.get_or_create(company_id=company_id)
         head = AuditChainHead.objects.select_for_update().get(company_id=company_id)
     occurred_at = timezone.now()
-    actor_label = actor.get_username() if actor is not None and actor.pk else "system"
+    actor_label = audit_actor_label(actor)
     object_type = obj._meta.label_lower if obj is not None else ""
     object_id = str(obj.pk) if obj is not None else ""
     safe_data = _json_safe(data or {})

@@ -1,0 +1,176 @@
+"""The payment write path on PostgreSQL: one call of `kuwwa_payment_post` (ADR 0008).
+
+`payment_create` checks the request in Python as always; on PostgreSQL the transaction's
+work (locks, allocation, ledger, receipt, audit, SMS queue) is then one statement, the function
+in sql/payment_post.sql, instead of some twenty ORM statements; outside a caller's transaction
+it is its own transaction (one round trip, one commit). This module passes the request in and
+turns the function's refusals back into the ApplicationErrors the ORM path raises. The receipt's
+Ed25519 signature is not stored: it is deterministic, so the receipt document signs its facts
+when it is printed (ADR 0008).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from kuwwa.collection.errors import payment_refusal
+from kuwwa.collection.models import Payment, Receipt
+from kuwwa.collection.receipts import receipt_sms_text
+from kuwwa.core.audit import audit_actor_label
+from kuwwa.core.clock import business_date
+from kuwwa.core.models import SmsMessage
+from kuwwa.core.sms import sms_dispatch
+from kuwwa.ledger import chart
+
+if TYPE_CHECKING:
+    from kuwwa.collection.services import PaymentRequest
+
+DROP_SQL = (
+    "DROP FUNCTION IF EXISTS kuwwa_payment_post; DROP FUNCTION IF EXISTS kuwwa_json;"
+    " DROP FUNCTION IF EXISTS kuwwa_ledger_account;"
+)
+_CALL = "SELECT kuwwa_payment_post(" + ", ".join(["%s"] * 22) + ")"
+_RECEIPT_PLACEHOLDER = "{receipt}"
+
+
+@cache
+def install_sql() -> str:
+    """The text of sql/payment_post.sql (the migration runs it)."""
+    return resources.files("kuwwa.collection").joinpath("sql/payment_post.sql").read_text("utf-8")
+
+
+def sql_path_enabled() -> bool:
+    """PostgreSQL takes payments through the function unless KUWWA_PAYMENT_SQL=0."""
+    return connection.vendor == "postgresql" and settings.KUWWA_PAYMENT_SQL
+
+
+@dataclass(frozen=True)
+class Posted:
+    """What the function did: a new payment and its receipt, or the receipt of a replay."""
+
+    payment: Payment | None = None
+    receipt: Receipt | None = None
+    replay_receipt_id: int | None = None
+
+
+def payment_post_sql(
+    *, actor: Any, req: PaymentRequest, account_number: str, fingerprint: str, cash_code: str
+) -> Posted:
+    """Run kuwwa_payment_post in the caller's transaction and sign the receipt it issued."""
+    now = timezone.now()
+    day = business_date(now)
+    collector = req.center.company
+    actor_id = actor.pk if getattr(actor, "pk", None) else None
+    reference = req.client_reference.strip()
+    template = receipt_sms_text(
+        amount=req.amount, account_number=account_number, receipt=_RECEIPT_PLACEHOLDER
+    )
+    params = [
+        collector.pk,
+        collector.code,
+        req.center.pk,
+        req.center.code,
+        req.channel,
+        req.tender,
+        reference,
+        fingerprint,
+        account_number,
+        req.amount,
+        (req.bill_number or "").strip() or None,
+        req.to_credit,
+        req.shift_id,
+        actor_id,
+        req.partner.pk if req.partner is not None else None,
+        audit_actor_label(actor if actor_id else None),
+        now,
+        now.isoformat(),
+        day,
+        cash_code,
+        chart.kind_of(cash_code),
+        template,
+    ]
+    with connection.cursor() as cursor:
+        try:
+            cursor.execute(_CALL, params)
+        except DatabaseError as exc:
+            refusal = _refusal_of(exc)
+            if refusal is None:
+                raise
+            raise refusal from None
+        (raw,) = cursor.fetchone()
+        out: dict[str, Any] = json.loads(raw) if isinstance(raw, str) else raw
+        if "replay" in out:
+            return Posted(replay_receipt_id=int(out["replay"]))
+        number = out["number"]
+    if out.get("sms"):
+        message = _loaded(
+            SmsMessage(
+                pk=out["sms"],
+                company_id=out["owner"],
+                phone=out["phone"],
+                text=template.replace(_RECEIPT_PLACEHOLDER, number)[:480],
+                status=SmsMessage.Status.QUEUED,
+                attempts=0,
+            )
+        )
+        transaction.on_commit(lambda: sms_dispatch(message.pk, message))
+    payment = _loaded(
+        Payment(
+            **req.payment_fields(actor),
+            pk=out["payment"],
+            company_id=out["owner"],
+            account_id=out["account"],
+            to_credit=out["to_credit"],
+            receipt_number=number,
+            business_date=day,
+            received_at=now,
+            status=Payment.Status.POSTED,
+        )
+    )
+    receipt = _loaded(
+        Receipt(
+            pk=out["receipt"],
+            company=collector,
+            center=req.center,
+            number=number,
+            year=out["year"],
+            seq=out["seq"],
+            channel=req.channel,
+            client_reference=reference,
+            request_hash=fingerprint,
+            owner_company_id=out["owner"],
+            payment_id=out["payment"],
+            account_number=account_number,
+            amount=req.amount,
+            issued_at=now,
+            status=Receipt.Status.VALID,
+            signature="",  # signed when printed (Ed25519 is deterministic): ADR 0008
+        )
+    )
+    return Posted(payment=payment, receipt=receipt)
+
+
+def _loaded(instance: Any) -> Any:
+    """Mark a model instance built from the function's answer as a saved row."""
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    return instance
+
+
+def _refusal_of(exc: DatabaseError) -> Exception | None:
+    cause = exc.__cause__
+    if getattr(cause, "sqlstate", None) != "P0001":  # RAISE EXCEPTION in the function
+        return None
+    diag = cause.diag  # type: ignore[union-attr]
+    try:
+        return payment_refusal(diag.message_primary or "", diag.message_detail)
+    except KeyError:
+        return None
