@@ -18,7 +18,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from kuwwa.collection.errors import payment_refusal
@@ -27,7 +27,7 @@ from kuwwa.collection.receipts import receipt_sms_text
 from kuwwa.core.audit import audit_actor_label
 from kuwwa.core.clock import business_date
 from kuwwa.core.models import SmsMessage
-from kuwwa.core.sms import sms_dispatch
+from kuwwa.core.sms import sms_after_commit, sms_initial_state
 from kuwwa.ledger import chart
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ DROP_SQL = (
     "DROP FUNCTION IF EXISTS kuwwa_payment_post; DROP FUNCTION IF EXISTS kuwwa_json;"
     " DROP FUNCTION IF EXISTS kuwwa_ledger_account;"
 )
-_CALL = "SELECT kuwwa_payment_post(" + ", ".join(["%s"] * 22) + ")"
+_CALL = "SELECT kuwwa_payment_post(" + ", ".join(["%s"] * 25) + ")"
 _RECEIPT_PLACEHOLDER = "{receipt}"
 
 
@@ -73,6 +73,7 @@ def payment_post_sql(
     template = receipt_sms_text(
         amount=req.amount, account_number=account_number, receipt=_RECEIPT_PLACEHOLDER
     )
+    sms_state = sms_initial_state()
     params = [
         collector.pk,
         collector.code,
@@ -96,6 +97,9 @@ def payment_post_sql(
         cash_code,
         chart.kind_of(cash_code),
         template,
+        sms_state["status"],
+        sms_state["attempts"],
+        sms_state["reference"],
     ]
     with connection.cursor() as cursor:
         try:
@@ -111,17 +115,17 @@ def payment_post_sql(
             return Posted(replay_receipt_id=int(out["replay"]))
         number = out["number"]
     if out.get("sms"):
-        message = _loaded(
-            SmsMessage(
-                pk=out["sms"],
-                company_id=out["owner"],
-                phone=out["phone"],
-                text=template.replace(_RECEIPT_PLACEHOLDER, number)[:480],
-                status=SmsMessage.Status.QUEUED,
-                attempts=0,
+        sms_after_commit(
+            _loaded(
+                SmsMessage(
+                    pk=out["sms"],
+                    company_id=out["owner"],
+                    phone=out["phone"],
+                    text=template.replace(_RECEIPT_PLACEHOLDER, number)[:480],
+                    **sms_state,
+                )
             )
         )
-        transaction.on_commit(lambda: sms_dispatch(message.pk, message))
     payment = _loaded(
         Payment(
             **req.payment_fields(actor),

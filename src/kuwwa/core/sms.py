@@ -1,9 +1,11 @@
 """Outgoing SMS: queued in the caller's transaction, sent after commit through a backend.
 
-The default backend ("outbox") keeps each message in the SmsMessage table and writes it to the
-log, which is what a demo or a machine without a gateway needs. The "http" backend posts to a
-real SMS gateway (KUWWA_SMS_HTTP_URL, bearer KUWWA_SMS_HTTP_TOKEN). A message whose sending
-failed stays "failed" and `kuwwa sms-retry` sends it again.
+The default backend ("outbox") keeps each message in the SmsMessage table, where the committed
+row is the delivery (an SMS operator's system reads the outbox), and writes it to the log after
+commit: what a demo or a machine without a gateway needs, at no second write per message.
+The "http" backend posts to a real SMS gateway (KUWWA_SMS_HTTP_URL, bearer
+KUWWA_SMS_HTTP_TOKEN) after commit; a message whose sending failed stays "failed" and
+`kuwwa sms-retry` sends it again.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import urllib.request
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import transaction
@@ -22,18 +24,31 @@ log = logging.getLogger("kuwwa.sms")
 
 
 class SmsBackend(Protocol):
+    # True: the committed outbox row is the delivery (nothing to send, nothing to mark after).
+    delivered_by_commit: bool
+
     def send(self, *, phone: str, text: str) -> str:
         """Send one message; return the gateway's id; raise on failure."""
 
 
+OUTBOX_REFERENCE = "outbox"
+
+
 class OutboxBackend:
+    """The outbox table is the delivery: a downstream SMS operator reads the committed rows
+    (status "sent", reference "outbox"); after commit the message also goes to the log."""
+
+    delivered_by_commit = True
+
     def send(self, *, phone: str, text: str) -> str:
         masked = phone[:4] + "***" + phone[-2:] if len(phone) > 6 else "***"
         log.info("sms to %s: %s", masked, text)
-        return "outbox"
+        return OUTBOX_REFERENCE
 
 
 class HttpGatewayBackend:
+    delivered_by_commit = False
+
     def send(self, *, phone: str, text: str) -> str:
         body = json.dumps(
             {"to": phone, "from": settings.KUWWA_SMS_SENDER, "text": text}, ensure_ascii=False
@@ -81,6 +96,25 @@ def sms_queue(*, company_id: int, phone: str, text: str) -> SmsMessage | None:
     phone = phone.strip()
     if not phone:
         return None
-    message = SmsMessage.objects.create(company_id=company_id, phone=phone, text=text[:480])
-    transaction.on_commit(lambda: sms_dispatch(message.pk, message))
+    message = SmsMessage.objects.create(
+        company_id=company_id, phone=phone, text=text[:480], **sms_initial_state()
+    )
+    sms_after_commit(message)
     return message
+
+
+def sms_initial_state() -> dict[str, Any]:
+    """How a new message is stored: already delivered with the outbox, else queued."""
+    if sms_backend().delivered_by_commit:
+        return {"status": SmsMessage.Status.SENT, "attempts": 1, "reference": OUTBOX_REFERENCE}
+    return {"status": SmsMessage.Status.QUEUED, "attempts": 0, "reference": ""}
+
+
+def sms_after_commit(message: SmsMessage) -> None:
+    """Once the caller's transaction commits: send the message (gateway) or log it (outbox,
+    whose row is the delivery: no second write per message)."""
+    backend = sms_backend()
+    if backend.delivered_by_commit:
+        transaction.on_commit(lambda: backend.send(phone=message.phone, text=message.text))
+    else:
+        transaction.on_commit(lambda: sms_dispatch(message.pk, message))

@@ -33,7 +33,8 @@ $fn$;
 CREATE OR REPLACE FUNCTION kuwwa_json(p_text text) RETURNS text
 LANGUAGE sql IMMUTABLE AS $fn$ SELECT to_json(p_text)::text $fn$;
 
-CREATE OR REPLACE FUNCTION kuwwa_payment_post(
+DROP FUNCTION IF EXISTS kuwwa_payment_post;  -- a new signature would otherwise add an overload
+CREATE FUNCTION kuwwa_payment_post(
     p_collector_id bigint,
     p_collector_code text,
     p_center_id bigint,
@@ -55,7 +56,10 @@ CREATE OR REPLACE FUNCTION kuwwa_payment_post(
     p_business_date date,
     p_cash_code text,
     p_cash_kind text,
-    p_sms_template text
+    p_sms_template text,
+    p_sms_status text,
+    p_sms_attempts int,
+    p_sms_reference text
 ) RETURNS jsonb LANGUAGE plpgsql AS $fn$
 DECLARE
     v_found record;
@@ -310,7 +314,7 @@ BEGIN
         ) VALUES (
             v_account.company_id, btrim(v_account.phone),
             left(replace(p_sms_template, '{receipt}', v_number), 480),
-            'queued', 0, '', '', p_now
+            p_sms_status, p_sms_attempts, p_sms_reference, '', p_now
         ) RETURNING id INTO v_sms_id;
     END IF;
 
