@@ -36,7 +36,10 @@ class Payment(models.Model):
         REVERSED = "reversed", _("reversed")
 
     company = models.ForeignKey(
-        "organizations.Company", on_delete=models.PROTECT, verbose_name=_("owning company")
+        "organizations.Company",
+        on_delete=models.PROTECT,
+        verbose_name=_("owning company"),
+        db_index=False,
     )
     account = models.ForeignKey(
         "accounts.Account",
@@ -74,10 +77,20 @@ class Payment(models.Model):
     reversal_reason = models.CharField(_("reversal reason"), max_length=32, blank=True)
     reversal_note = models.CharField(_("reversal note"), max_length=300, blank=True)
     reversed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     reversal_approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True)
 
@@ -107,7 +120,7 @@ class Payment(models.Model):
 class Allocation(models.Model):
     """The part of a payment applied to one bill."""
 
-    company = models.ForeignKey("organizations.Company", on_delete=models.PROTECT)
+    company = models.ForeignKey("organizations.Company", on_delete=models.PROTECT, db_index=False)
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations")
     bill = models.ForeignKey("billing.Bill", on_delete=models.PROTECT, related_name="allocations")
     amount = models.BigIntegerField()
@@ -132,7 +145,10 @@ class Receipt(models.Model):
         REVERSED = "reversed", _("reversed")
 
     company = models.ForeignKey(
-        "organizations.Company", on_delete=models.PROTECT, verbose_name=_("collecting company")
+        "organizations.Company",
+        on_delete=models.PROTECT,
+        verbose_name=_("collecting company"),
+        db_index=False,
     )
     center = models.ForeignKey(
         "organizations.CollectionCenter", on_delete=models.PROTECT, verbose_name=_("center")

@@ -45,7 +45,7 @@ class Counter(models.Model):
     transaction gives its number back and the series stays without gaps.
     """
 
-    company = models.ForeignKey("organizations.Company", on_delete=models.PROTECT)
+    company = models.ForeignKey("organizations.Company", on_delete=models.PROTECT, db_index=False)
     name = models.CharField(max_length=64)
     value = models.BigIntegerField(default=0)
 
@@ -76,7 +76,7 @@ class AuditEvent(AppendOnlyModel):
     previous event's hash in the same company's chain, so a changed, removed or reordered
     event breaks the chain (`kuwwa audit-verify`)."""
 
-    company = models.ForeignKey("organizations.Company", on_delete=models.PROTECT)
+    company = models.ForeignKey("organizations.Company", on_delete=models.PROTECT, db_index=False)
     seq = models.BigIntegerField()
     occurred_at = models.DateTimeField()
     actor = models.ForeignKey(
@@ -109,7 +109,7 @@ class SmsMessage(models.Model):
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
 
-    company = models.ForeignKey("organizations.Company", on_delete=models.PROTECT)
+    company = models.ForeignKey("organizations.Company", on_delete=models.PROTECT, db_index=False)
     phone = models.CharField(_("phone"), max_length=20)
     text = models.CharField(_("text"), max_length=480)
     status = models.CharField(

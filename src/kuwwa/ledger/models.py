@@ -46,7 +46,7 @@ class LedgerAccount(models.Model):
 
 class JournalEntry(AppendOnlyModel):
     company = models.ForeignKey(
-        "organizations.Company", on_delete=models.PROTECT, verbose_name=_("company")
+        "organizations.Company", on_delete=models.PROTECT, verbose_name=_("company"), db_index=False
     )
     business_date = models.DateField(_("business day"))
     posted_at = models.DateTimeField(_("posted at"), auto_now_add=True)
@@ -58,7 +58,7 @@ class JournalEntry(AppendOnlyModel):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, db_index=False
     )
 
     class Meta:
@@ -74,7 +74,7 @@ class JournalEntry(AppendOnlyModel):
 
 
 class Posting(AppendOnlyModel):
-    company = models.ForeignKey("organizations.Company", on_delete=models.PROTECT)
+    company = models.ForeignKey("organizations.Company", on_delete=models.PROTECT, db_index=False)
     entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="postings")
     ledger_account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT)
     amount = models.BigIntegerField(help_text="minor units; debit positive, credit negative")

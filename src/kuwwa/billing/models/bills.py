@@ -20,7 +20,7 @@ class Bill(models.Model):
         CANCELLED = "cancelled", _("cancelled")
 
     company = models.ForeignKey(
-        "organizations.Company", on_delete=models.PROTECT, verbose_name=_("company")
+        "organizations.Company", on_delete=models.PROTECT, verbose_name=_("company"), db_index=False
     )
     account = models.ForeignKey(
         "accounts.Account",
@@ -33,7 +33,9 @@ class Bill(models.Model):
     )
     number = models.CharField(_("bill number"), max_length=20)
     category = models.CharField(_("category"), max_length=16)
-    tariff = models.ForeignKey("billing.Tariff", on_delete=models.PROTECT, verbose_name=_("tariff"))
+    tariff = models.ForeignKey(
+        "billing.Tariff", on_delete=models.PROTECT, verbose_name=_("tariff"), db_index=False
+    )
     reading = models.ForeignKey(
         "billing.MeterReading", null=True, blank=True, on_delete=models.PROTECT
     )
