@@ -50,7 +50,9 @@ def _prepare(accounts: int) -> None:
         billing_run(actor=None, company=company, cycle=cycle)
 
 
-def _worker(env: dict[str, str], worker: int, seconds: float, queue: Any, seed: int) -> None:
+def _worker(
+    env: dict[str, str], worker: int, seconds: float, queue: Any, seed: int, start: Any
+) -> None:
     os.environ.update(env)
     os.environ["KUWWA_LOG_LEVEL"] = "WARNING"
     import django
@@ -83,6 +85,7 @@ def _worker(env: dict[str, str], worker: int, seconds: float, queue: Any, seed: 
     done = refused = 0
     errors: dict[str, int] = {}
     latencies = []
+    start.wait()  # every worker is set up: nobody's start-up eats into another's measurement
     end = time.perf_counter() + seconds
     n = 0
     while time.perf_counter() < end:
@@ -113,8 +116,9 @@ def _run(workers: int, seconds: float, seeds: int = 0) -> dict[str, float]:
     env["KUWWA_DEBUG"] = "0"  # as in production: no per-query debug log in the workers
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
+    start = ctx.Barrier(workers)
     procs = [
-        ctx.Process(target=_worker, args=(env, w, seconds, queue, seeds + w))
+        ctx.Process(target=_worker, args=(env, w, seconds, queue, seeds + w, start))
         for w in range(workers)
     ]
     for p in procs:

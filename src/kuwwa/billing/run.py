@@ -267,13 +267,15 @@ def _entry_spec(
     )
 
 
-def _credits(account_ids: list[int]) -> dict[int, int]:
+def _credits(company_id: int, account_ids: list[int]) -> dict[int, int]:
     """Credit (advance payments, overpayments) each account has, to apply to its new bill."""
     if not account_ids:
         return {}
     rows = (
         Posting.objects.filter(
-            subscriber_id__in=account_ids, ledger_account__code=chart.SUBSCRIBER_CREDIT
+            company_id=company_id,
+            subscriber_id__in=account_ids,
+            ledger_account__code=chart.SUBSCRIBER_CREDIT,
         )
         .values("subscriber_id")
         .annotate(total=Sum("amount"))
@@ -389,7 +391,9 @@ def _write_chunk(company: Company, cycle: BillingCycle, drafts: list[_Draft]) ->
     }
     numbers = [bill_number(company.code, cycle, first + n) for n in range(len(drafts))]
     totals = [d.total for d in drafts]
-    credits = _credits([d.account.pk for d, total in zip(drafts, totals, strict=True) if total > 0])
+    credits = _credits(
+        company.pk, [d.account.pk for d, total in zip(drafts, totals, strict=True) if total > 0]
+    )
     applied = [
         min(credits.get(d.account.pk, 0), max(total, 0))
         for d, total in zip(drafts, totals, strict=True)

@@ -8,6 +8,7 @@ content, so a receipt can be checked by anyone holding the public key.
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -51,14 +52,20 @@ def receipt_qr_url(canonical: str, signature: str) -> str:
 
 def receipt_sms_text(*, amount: int, account_number: str, receipt: str) -> str:
     """The receipt SMS, always in Arabic (what subscribers read)."""
+    from kuwwa.core.money import format_amount
+
+    return _sms_format_ar() % {
+        "amount": format_amount(amount, language="ar"),
+        "account": account_number,
+        "receipt": receipt,
+    }
+
+
+@cache
+def _sms_format_ar() -> str:
+    """The Arabic text of the SMS, looked up once per process (catalogs do not change)."""
     from django.utils import translation
     from django.utils.translation import gettext as _
 
-    from kuwwa.core.money import format_amount
-
     with translation.override("ar"):
-        return _("Kuwwa: %(amount)s received for account %(account)s. Receipt %(receipt)s.") % {
-            "amount": format_amount(amount),
-            "account": account_number,
-            "receipt": receipt,
-        }
+        return _("Kuwwa: %(amount)s received for account %(account)s. Receipt %(receipt)s.")

@@ -60,6 +60,8 @@ from kuwwa.organizations.scopes import scope_of
 from kuwwa.settlement.selectors import day_is_settled
 
 OPEN_STATES = (Bill.Status.OPEN, Bill.Status.PARTLY_PAID)
+_CHANNELS = frozenset(Channel.values)
+_TENDERS = frozenset(Tender.values)
 
 
 class ReversalReason:
@@ -133,7 +135,7 @@ def _check_request(actor: Any, req: PaymentRequest) -> None:
         raise AmountNotAllowed(_("The amount must be more than zero."))
     if req.amount > MAX_MINOR:
         raise AmountNotAllowed(_("The amount is too large."))
-    if req.channel not in Channel.values or req.tender not in Tender.values:
+    if req.channel not in _CHANNELS or req.tender not in _TENDERS:
         raise ValidationFailed(_("Unknown channel or tender."))
     reference = req.client_reference.strip()
     if not reference or len(reference) > 64:

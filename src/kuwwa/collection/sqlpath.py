@@ -12,6 +12,7 @@ when it is printed (ADR 0008).
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -21,23 +22,23 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
+from kuwwa.accounts.numbers import company_ids_by_code
 from kuwwa.collection.errors import payment_refusal
 from kuwwa.collection.models import Payment, Receipt
 from kuwwa.collection.receipts import receipt_sms_text
 from kuwwa.core.audit import audit_actor_label
 from kuwwa.core.clock import business_date
+from kuwwa.core.ids import COMPANY_DIGITS
 from kuwwa.core.models import SmsMessage
 from kuwwa.core.sms import sms_after_commit, sms_initial_state
 from kuwwa.ledger import chart
+from kuwwa.ledger.services import ledger_account_ids
 
 if TYPE_CHECKING:
     from kuwwa.collection.services import PaymentRequest
 
-DROP_SQL = (
-    "DROP FUNCTION IF EXISTS kuwwa_payment_post; DROP FUNCTION IF EXISTS kuwwa_json;"
-    " DROP FUNCTION IF EXISTS kuwwa_ledger_account;"
-)
-_CALL = "SELECT kuwwa_payment_post(" + ", ".join(["%s"] * 25) + ")"
+DROP_SQL = "DROP FUNCTION IF EXISTS kuwwa_payment_post; DROP FUNCTION IF EXISTS kuwwa_json;"
+_CALL = "SELECT kuwwa_payment_post(" + ", ".join(["%s"] * 29) + ")"
 _RECEIPT_PLACEHOLDER = "{receipt}"
 
 
@@ -70,6 +71,10 @@ def payment_post_sql(
     collector = req.center.company
     actor_id = actor.pk if getattr(actor, "pk", None) else None
     reference = req.client_reference.strip()
+    owner_id = company_ids_by_code().get(account_number[:COMPANY_DIGITS])
+    if owner_id is None:
+        raise payment_refusal("ACCOUNT_NOT_FOUND")
+    ledger = _ledger_ids(collector, owner_id, account_number[:COMPANY_DIGITS], cash_code)
     template = receipt_sms_text(
         amount=req.amount, account_number=account_number, receipt=_RECEIPT_PLACEHOLDER
     )
@@ -94,8 +99,12 @@ def payment_post_sql(
         now,
         now.isoformat(),
         day,
-        cash_code,
-        chart.kind_of(cash_code),
+        owner_id,
+        ledger[(collector.pk, cash_code)],
+        ledger.get((collector.pk, chart.due_to(account_number[:COMPANY_DIGITS]))),
+        ledger.get((owner_id, chart.due_from(collector.code))),
+        ledger[(owner_id, chart.RECEIVABLES)],
+        ledger[(owner_id, chart.SUBSCRIBER_CREDIT)],
         template,
         sms_state["status"],
         sms_state["attempts"],
@@ -160,6 +169,24 @@ def payment_post_sql(
         )
     )
     return Posted(payment=payment, receipt=receipt)
+
+
+def _ledger_ids(
+    collector: Any, owner_id: int, owner_code: str, cash_code: str
+) -> dict[tuple[int, str], int]:
+    """{(company, code): ledger account id} of every account a payment may post to (cached
+    per process by kuwwa.ledger.services, created on first use)."""
+    wanted: dict[int, set[str]] = defaultdict(set)
+    wanted[collector.pk].add(cash_code)
+    wanted[owner_id] |= {chart.RECEIVABLES, chart.SUBSCRIBER_CREDIT}
+    if owner_id != collector.pk:
+        wanted[collector.pk].add(chart.due_to(owner_code))
+        wanted[owner_id].add(chart.due_from(collector.code))
+    return {
+        (company_id, code): pk
+        for company_id, codes in wanted.items()
+        for code, pk in ledger_account_ids(company_id=company_id, codes=codes).items()
+    }
 
 
 def _loaded(instance: Any) -> Any:

@@ -76,10 +76,12 @@ class JournalEntry(AppendOnlyModel):
 class Posting(AppendOnlyModel):
     company = models.ForeignKey("organizations.Company", on_delete=models.PROTECT, db_index=False)
     entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="postings")
-    ledger_account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT)
+    # Both looked up with the company (the indexes below); four postings a payment, so every
+    # index less counts.
+    ledger_account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, db_index=False)
     amount = models.BigIntegerField(help_text="minor units; debit positive, credit negative")
     subscriber = models.ForeignKey(
-        "accounts.Account", null=True, blank=True, on_delete=models.PROTECT
+        "accounts.Account", null=True, blank=True, on_delete=models.PROTECT, db_index=False
     )
 
     class Meta:

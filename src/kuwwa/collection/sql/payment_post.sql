@@ -6,29 +6,12 @@
 -- audit event (hash computed over the same canonical JSON as kuwwa.core.audit.event_hash).
 -- Refusals are RAISEd with the error code as the message and the parameter as the detail;
 -- kuwwa.collection.fastpath turns them back into the same ApplicationErrors.
--- The receipt's Ed25519 signature is added by the caller in the same transaction.
+-- The ledger accounts' ids come from the caller (kuwwa.ledger.services caches them); the
+-- receipt's Ed25519 signature is made when the receipt is printed.
 --
 -- Changing this file needs a migration that applies it again (see collection/0003).
 
-CREATE OR REPLACE FUNCTION kuwwa_ledger_account(p_company bigint, p_code text, p_kind text)
-RETURNS bigint LANGUAGE plpgsql AS $fn$
-DECLARE
-    v_id bigint;
-BEGIN
-    SELECT id INTO v_id FROM ledger_ledgeraccount WHERE company_id = p_company AND code = p_code;
-    IF v_id IS NULL THEN
-        INSERT INTO ledger_ledgeraccount (company_id, code, kind)
-        VALUES (p_company, p_code, p_kind)
-        ON CONFLICT (company_id, code) DO NOTHING
-        RETURNING id INTO v_id;
-        IF v_id IS NULL THEN
-            SELECT id INTO v_id FROM ledger_ledgeraccount
-            WHERE company_id = p_company AND code = p_code;
-        END IF;
-    END IF;
-    RETURN v_id;
-END
-$fn$;
+DROP FUNCTION IF EXISTS kuwwa_ledger_account;
 
 CREATE OR REPLACE FUNCTION kuwwa_json(p_text text) RETURNS text
 LANGUAGE sql IMMUTABLE AS $fn$ SELECT to_json(p_text)::text $fn$;
@@ -54,8 +37,12 @@ CREATE FUNCTION kuwwa_payment_post(
     p_now timestamptz,
     p_now_iso text,
     p_business_date date,
-    p_cash_code text,
-    p_cash_kind text,
+    p_owner_id bigint,
+    p_cash_id bigint,
+    p_due_to_id bigint,
+    p_due_from_id bigint,
+    p_receivable_id bigint,
+    p_credit_id bigint,
     p_sms_template text,
     p_sms_status text,
     p_sms_attempts int,
@@ -69,6 +56,10 @@ DECLARE
     v_named_id bigint;
     v_shift record;
     v_bill record;
+    v_open_ids bigint[] := '{}';
+    v_open_numbers text[] := '{}';
+    v_open_out bigint[] := '{}';
+    i int;
     v_due bigint := 0;
     v_least bigint;
     v_left bigint;
@@ -85,7 +76,6 @@ DECLARE
     v_receipt_id bigint;
     v_entry_id bigint;
     v_owner_entry_id bigint;
-    v_cash_id bigint;
     v_head record;
     v_data text;
     v_digest text;
@@ -101,7 +91,7 @@ BEGIN
 
     SELECT id, company_id, status, number, phone INTO v_account FROM accounts_account
     WHERE number = p_account_number FOR UPDATE;
-    IF NOT FOUND THEN
+    IF NOT FOUND OR v_account.company_id <> p_owner_id THEN
         RAISE EXCEPTION 'ACCOUNT_NOT_FOUND';
     END IF;
     IF v_account.status = 'closed' THEN
@@ -110,9 +100,18 @@ BEGIN
     SELECT id, code, payment_policy, payment_minimum INTO v_company
     FROM organizations_company WHERE id = v_account.company_id;
 
-    PERFORM 1 FROM billing_bill
-    WHERE account_id = v_account.id AND status IN ('open', 'partly_paid') AND total > 0
-    ORDER BY id FOR UPDATE;
+    -- Lock the open bills, oldest first, and keep them for the allocation.
+    FOR v_bill IN
+        SELECT b.id, b.number, greatest(b.total + b.adjusted - b.paid, 0) AS outstanding
+        FROM billing_bill b JOIN billing_billingcycle c ON c.id = b.cycle_id
+        WHERE b.account_id = v_account.id AND b.status IN ('open', 'partly_paid') AND b.total > 0
+        ORDER BY c.period_start, b.id
+        FOR UPDATE OF b
+    LOOP
+        v_open_ids := v_open_ids || v_bill.id;
+        v_open_numbers := v_open_numbers || v_bill.number::text;
+        v_open_out := v_open_out || v_bill.outstanding;
+    END LOOP;
 
     IF p_bill_number IS NOT NULL AND p_bill_number <> '' THEN
         SELECT id, status, total, adjusted, paid INTO v_named FROM billing_bill
@@ -130,10 +129,11 @@ BEGIN
     END IF;
 
     IF NOT p_to_credit THEN
-        SELECT coalesce(sum(greatest(b.total + b.adjusted - b.paid, 0)), 0) INTO v_due
-        FROM billing_bill b
-        WHERE b.account_id = v_account.id AND b.status IN ('open', 'partly_paid') AND b.total > 0
-          AND (v_named_id IS NULL OR b.id = v_named_id);
+        FOR i IN 1 .. coalesce(array_length(v_open_ids, 1), 0) LOOP
+            IF v_named_id IS NULL OR v_open_ids[i] = v_named_id THEN
+                v_due := v_due + v_open_out[i];
+            END IF;
+        END LOOP;
         IF v_due = 0 THEN
             RAISE EXCEPTION 'NOTHING_DUE';
         END IF;
@@ -148,23 +148,29 @@ BEGIN
         END IF;
         -- The named bill first, then the oldest open bills.
         v_left := p_amount;
-        FOR v_bill IN
-            SELECT b.id, b.number, greatest(b.total + b.adjusted - b.paid, 0) AS outstanding
-            FROM billing_bill b JOIN billing_billingcycle c ON c.id = b.cycle_id
-            WHERE b.account_id = v_account.id AND b.status IN ('open', 'partly_paid')
-              AND b.total > 0
-            ORDER BY (b.id = v_named_id) IS NOT TRUE, c.period_start, b.id
-        LOOP
-            EXIT WHEN v_left = 0;
-            v_take := least(v_bill.outstanding, v_left);
-            IF v_take > 0 THEN
-                v_bill_ids := v_bill_ids || v_bill.id;
-                v_amounts := v_amounts || v_take;
-                v_numbers := v_numbers || v_bill.number::text;
-                v_left := v_left - v_take;
-                v_allocated := v_allocated + v_take;
+        FOR i IN 1 .. coalesce(array_length(v_open_ids, 1), 0) LOOP
+            IF v_open_ids[i] = v_named_id THEN
+                v_take := least(v_open_out[i], v_left);
+                IF v_take > 0 THEN
+                    v_bill_ids := v_bill_ids || v_open_ids[i];
+                    v_amounts := v_amounts || v_take;
+                    v_numbers := v_numbers || v_open_numbers[i];
+                    v_left := v_left - v_take;
+                END IF;
             END IF;
         END LOOP;
+        FOR i IN 1 .. coalesce(array_length(v_open_ids, 1), 0) LOOP
+            EXIT WHEN v_left = 0;
+            CONTINUE WHEN v_open_ids[i] = v_named_id;
+            v_take := least(v_open_out[i], v_left);
+            IF v_take > 0 THEN
+                v_bill_ids := v_bill_ids || v_open_ids[i];
+                v_amounts := v_amounts || v_take;
+                v_numbers := v_numbers || v_open_numbers[i];
+                v_left := v_left - v_take;
+            END IF;
+        END LOOP;
+        v_allocated := p_amount - v_left;
     END IF;
     v_to_credit := p_amount - v_allocated;
 
@@ -228,7 +234,6 @@ BEGIN
 
     -- Ledger (kuwwa.collection.services._post): the collector's cash against the owner's
     -- receivable and credit, through due-to/due-from when the companies differ.
-    v_cash_id := kuwwa_ledger_account(p_collector_id, p_cash_code, p_cash_kind);
     INSERT INTO ledger_journalentry (
         company_id, business_date, posted_at, kind, memo, source_type, source_id, actor_id
     ) VALUES (
@@ -238,7 +243,7 @@ BEGIN
     IF v_account.company_id = p_collector_id THEN
         v_owner_entry_id := v_entry_id;
         INSERT INTO ledger_posting (company_id, entry_id, ledger_account_id, amount, subscriber_id)
-        VALUES (p_collector_id, v_entry_id, v_cash_id, p_amount, NULL);
+        VALUES (p_collector_id, v_entry_id, p_cash_id, p_amount, NULL);
     ELSE
         INSERT INTO ledger_journalentry (
             company_id, business_date, posted_at, kind, memo, source_type, source_id, actor_id
@@ -248,25 +253,19 @@ BEGIN
         ) RETURNING id INTO v_owner_entry_id;
         INSERT INTO ledger_posting (company_id, entry_id, ledger_account_id, amount, subscriber_id)
         VALUES
-            (p_collector_id, v_entry_id, v_cash_id, p_amount, NULL),
-            (p_collector_id, v_entry_id,
-             kuwwa_ledger_account(p_collector_id, 'due_to:' || v_company.code, 'liability'),
-             -p_amount, NULL),
-            (v_account.company_id, v_owner_entry_id,
-             kuwwa_ledger_account(v_account.company_id, 'due_from:' || p_collector_code, 'asset'),
-             p_amount, NULL);
+            (p_collector_id, v_entry_id, p_cash_id, p_amount, NULL),
+            (p_collector_id, v_entry_id, p_due_to_id, -p_amount, NULL),
+            (v_account.company_id, v_owner_entry_id, p_due_from_id, p_amount, NULL);
     END IF;
     IF v_allocated > 0 THEN
         INSERT INTO ledger_posting (company_id, entry_id, ledger_account_id, amount, subscriber_id)
-        VALUES (v_account.company_id, v_owner_entry_id,
-                kuwwa_ledger_account(v_account.company_id, 'receivables', 'asset'),
-                -v_allocated, v_account.id);
+        VALUES (v_account.company_id, v_owner_entry_id, p_receivable_id, -v_allocated,
+                v_account.id);
     END IF;
     IF v_to_credit > 0 THEN
         INSERT INTO ledger_posting (company_id, entry_id, ledger_account_id, amount, subscriber_id)
-        VALUES (v_account.company_id, v_owner_entry_id,
-                kuwwa_ledger_account(v_account.company_id, 'subscriber_credit', 'liability'),
-                -v_to_credit, v_account.id);
+        VALUES (v_account.company_id, v_owner_entry_id, p_credit_id, -v_to_credit,
+                v_account.id);
     END IF;
 
     -- Audit event on the owner's chain, hashed as kuwwa.core.audit.event_hash does.
