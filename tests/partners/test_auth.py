@@ -115,13 +115,18 @@ def test_malformed_headers(bank) -> None:
         assert response.json()["code"] == "AUTHENTICATION_REQUIRED"
 
 
-def test_rate_limit_per_partner(bank, wallet, settings) -> None:
+def test_rate_limit_per_partner(bank, wallet, settings, monkeypatch) -> None:
+    from django.utils import timezone
+
+    # The limit counts per clock minute: keep the server's clock mid-minute for this test.
+    moment = timezone.now().replace(second=30)
+    monkeypatch.setattr("kuwwa.partners.auth.timezone.now", lambda: moment)
     settings.KUWWA_PARTNER_RATE_PER_MINUTE = 3
     assert [bank.get("/me").status_code for _ in range(3)] == [200, 200, 200]
     limited = bank.get("/me")
     assert limited.status_code == 429
     assert limited.json()["code"] == "RATE_LIMITED"
-    assert 1 <= int(limited["Retry-After"]) <= 60
+    assert int(limited["Retry-After"]) == 30
     assert wallet.get("/me").status_code == 200  # another partner has its own allowance
 
 

@@ -6,9 +6,9 @@ is under its rate. The signature comes before the clock so that only a holder of
 learns anything about the server's clock. Nonces are inserted under a unique rule (no
 check-then-insert), so two workers receiving the same request accept it once.
 
-The rate limit counts the partner's nonces of the last 60 seconds (a sliding minute over
-rows every request writes anyway), so it holds across processes and servers without a
-shared cache and costs one indexed count, bounded by the limit.
+The rate limit counts the partner's requests per clock minute in one row per partner and
+minute (an upsert that returns the new count), so it holds across processes and servers
+without a shared cache and costs one statement whatever the traffic.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from kuwwa.partners.errors import (
     TimestampOutOfRange,
 )
 from kuwwa.partners.keys import active_key, partner_key_secret
-from kuwwa.partners.models import PartnerKey, PartnerNonce
+from kuwwa.partners.models import PartnerKey, PartnerNonce, PartnerRequestCount
 from kuwwa.partners.signing import same, sign_request
 
 log = logging.getLogger("kuwwa.partners")
@@ -173,26 +173,34 @@ def nonce_use(*, key: PartnerKey, nonce: str, now: dt.datetime) -> None:
 
 
 def nonces_purge(*, now: dt.datetime | None = None) -> int:
-    """Delete nonces too old to be replayed anyway (their timestamps are out of range)."""
+    """Delete nonces too old to be replayed anyway (their timestamps are out of range), and
+    the request counts of minutes long past."""
     cutoff = (now or timezone.now()) - NONCE_KEEP
     deleted, _detail = PartnerNonce.objects.filter(seen_at__lt=cutoff).delete()
+    PartnerRequestCount.objects.filter(minute__lt=cutoff).delete()
     return deleted
 
 
+_COUNT_SQL = (
+    "INSERT INTO {table} (company_id, partner_id, minute, count) VALUES (%s, %s, %s, 1) "
+    "ON CONFLICT (company_id, partner_id, minute) DO UPDATE SET count = {table}.count + 1 "
+    "RETURNING count"
+)
+
+
 def rate_check(*, key: PartnerKey, now: dt.datetime) -> None:
-    """RATE_LIMITED once the partner made more than the limit in the last 60 seconds."""
+    """RATE_LIMITED once the partner made more than the limit in this clock minute."""
     limit = rate_per_minute()
     if limit <= 0:
         return
-    recent = PartnerNonce.objects.filter(
-        company_id=key.company_id,
-        partner_id=key.partner_id,
-        seen_at__gt=now - dt.timedelta(seconds=60),
-    )
-    if recent[: limit + 1].count() <= limit:
+    minute = now.replace(second=0, microsecond=0)
+    sql = _COUNT_SQL.format(table=PartnerRequestCount._meta.db_table)
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute(sql, [key.company_id, key.partner_id, minute])
+        (count,) = cursor.fetchone()
+    if count <= limit:
         return
-    oldest = recent.order_by("seen_at").values_list("seen_at", flat=True).first() or now
-    wait = max(1, math.ceil(60 - (now - oldest).total_seconds()))
+    wait = max(1, math.ceil(60 - (now - minute).total_seconds()))
     raise RateLimited(headers={"Retry-After": str(wait)})
 
 

@@ -59,8 +59,7 @@ class PartnerNonce(models.Model):
     """A nonce already used with a key: a signed request cannot be replayed.
 
     The unique rule makes the check race-free across workers (insert, never check-then-insert).
-    Rows older than twice the timestamp window are useless and purged. The same rows count the
-    partner's requests for the rate limit (a sliding minute).
+    Rows older than twice the timestamp window are useless and purged.
     """
 
     company = models.ForeignKey("organizations.Company", on_delete=models.PROTECT)
@@ -73,13 +72,33 @@ class PartnerNonce(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["company", "key", "nonce"], name="partnernonce_uniq"),
         ]
-        indexes = [
-            models.Index(fields=["company", "partner", "seen_at"], name="partnernonce_rate"),
-            models.Index(fields=["company", "seen_at"], name="partnernonce_age"),
-        ]
+        indexes = [models.Index(fields=["company", "seen_at"], name="partnernonce_age")]
 
     def __str__(self) -> str:
         return self.nonce
+
+
+class PartnerRequestCount(models.Model):
+    """How many authenticated requests a partner made in one clock minute (the rate limit).
+
+    One row per partner and minute, incremented by an upsert that returns the new count: the
+    check costs one statement whatever the traffic, and holds across workers and servers.
+    """
+
+    company = models.ForeignKey("organizations.Company", on_delete=models.PROTECT)
+    partner = models.ForeignKey("organizations.Partner", on_delete=models.PROTECT)
+    minute = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "partner", "minute"], name="partnerrequestcount_uniq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id}@{self.minute:%H:%M}: {self.count}"
 
 
 class IdempotencyRecord(models.Model):
