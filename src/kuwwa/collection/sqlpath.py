@@ -65,16 +65,18 @@ class Posted:
 def payment_post_sql(
     *, actor: Any, req: PaymentRequest, account_number: str, fingerprint: str, cash_code: str
 ) -> Posted:
-    """Run kuwwa_payment_post in the caller's transaction and sign the receipt it issued."""
+    """Run kuwwa_payment_post (its own transaction, or a part of the caller's) and return the
+    payment and receipt it made, or the receipt of an earlier request with this reference."""
     now = timezone.now()
     day = business_date(now)
     collector = req.center.company
     actor_id = actor.pk if getattr(actor, "pk", None) else None
     reference = req.client_reference.strip()
-    owner_id = company_ids_by_code().get(account_number[:COMPANY_DIGITS])
+    owner_code = account_number[:COMPANY_DIGITS]  # national numbers start with the owner's code
+    owner_id = company_ids_by_code().get(owner_code)
     if owner_id is None:
         raise payment_refusal("ACCOUNT_NOT_FOUND")
-    ledger = _ledger_ids(collector, owner_id, account_number[:COMPANY_DIGITS], cash_code)
+    ledger = _ledger_ids(collector, owner_id, owner_code, cash_code)
     template = receipt_sms_text(
         amount=req.amount, account_number=account_number, receipt=_RECEIPT_PLACEHOLDER
     )
@@ -101,7 +103,7 @@ def payment_post_sql(
         day,
         owner_id,
         ledger[(collector.pk, cash_code)],
-        ledger.get((collector.pk, chart.due_to(account_number[:COMPANY_DIGITS]))),
+        ledger.get((collector.pk, chart.due_to(owner_code))),
         ledger.get((owner_id, chart.due_from(collector.code))),
         ledger[(owner_id, chart.RECEIVABLES)],
         ledger[(owner_id, chart.SUBSCRIBER_CREDIT)],

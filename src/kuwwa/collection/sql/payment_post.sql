@@ -5,13 +5,12 @@
 -- allocate, post to both companies' ledgers, issue the receipt, queue the SMS and append the
 -- audit event (hash computed over the same canonical JSON as kuwwa.core.audit.event_hash).
 -- Refusals are RAISEd with the error code as the message and the parameter as the detail;
--- kuwwa.collection.fastpath turns them back into the same ApplicationErrors.
+-- kuwwa.collection.sqlpath turns them back into the same ApplicationErrors
+-- (kuwwa.collection.errors.payment_refusal).
 -- The ledger accounts' ids come from the caller (kuwwa.ledger.services caches them); the
 -- receipt's Ed25519 signature is made when the receipt is printed.
 --
 -- Changing this file needs a migration that applies it again (see collection/0003).
-
-DROP FUNCTION IF EXISTS kuwwa_ledger_account;
 
 CREATE OR REPLACE FUNCTION kuwwa_json(p_text text) RETURNS text
 LANGUAGE sql IMMUTABLE AS $fn$ SELECT to_json(p_text)::text $fn$;
