@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.utils.translation import gettext_lazy as _
 
 from kuwwa.core.errors import ApplicationError
@@ -66,16 +68,18 @@ def payment_refusal(code: str, param: str | None = None) -> ApplicationError:
             _("This company accepts at least %(least)s per payment."),
             least=format_amount(int(param or 0)),
         )
-    simple: dict[str, ApplicationError] = {
-        "ACCOUNT_NOT_FOUND": AccountNotFound(),
-        "ACCOUNT_CLOSED": AccountClosed(),
-        "BILL_NOT_FOUND": BillNotFound(),
-        "BILL_CANCELLED": BillNotFound(_("This bill was cancelled.")),
-        "BILL_ALREADY_PAID": BillAlreadyPaid(),
-        "NOTHING_DUE": NothingDue(
+    simple: dict[str, Callable[[], ApplicationError]] = {
+        "ACCOUNT_NOT_FOUND": AccountNotFound,
+        "ACCOUNT_CLOSED": AccountClosed,
+        "BILL_NOT_FOUND": BillNotFound,
+        "BILL_CANCELLED": lambda: BillNotFound(_("This bill was cancelled.")),
+        "BILL_ALREADY_PAID": BillAlreadyPaid,
+        "NOTHING_DUE": lambda: NothingDue(
             _("Nothing is due on this account; to pay in advance, pay to credit.")
         ),
-        "SHIFT_CLOSED": NoOpenShift(_("This shift is closed: open a new shift to take payments.")),
-        "SHIFT_OTHER": NoOpenShift(_("This shift belongs to another cashier or center.")),
+        "SHIFT_CLOSED": lambda: NoOpenShift(
+            _("This shift is closed: open a new shift to take payments.")
+        ),
+        "SHIFT_OTHER": lambda: NoOpenShift(_("This shift belongs to another cashier or center.")),
     }
-    return simple[code]
+    return simple[code]()
