@@ -188,11 +188,11 @@ if PRODUCTION and not KUWWA_API_KEY_ENCRYPTION_KEY:
 KUWWA_PARTNER_RATE_PER_MINUTE = int(os.environ.get("KUWWA_PARTNER_RATE_PER_MINUTE", "600"))
 # SMS: "outbox" keeps messages in the database and the log; "http" posts them to a gateway.
 KUWWA_SMS_BACKEND = os.environ.get("KUWWA_SMS_BACKEND", "outbox")
-# On PostgreSQL, payments go through the kuwwa_payment_post function (ADR 0008); 0 = the ORM path.
-KUWWA_PAYMENT_SQL = os.environ.get("KUWWA_PAYMENT_SQL", "1") != "0"
 KUWWA_SMS_HTTP_URL = os.environ.get("KUWWA_SMS_HTTP_URL", "")
 KUWWA_SMS_HTTP_TOKEN = os.environ.get("KUWWA_SMS_HTTP_TOKEN", "")
 KUWWA_SMS_SENDER = os.environ.get("KUWWA_SMS_SENDER", "Kuwwa")
+# On PostgreSQL, payments go through the kuwwa_payment_post function (ADR 0008); 0 = the ORM path.
+KUWWA_PAYMENT_SQL = os.environ.get("KUWWA_PAYMENT_SQL", "1") != "0"
 
 
 def _cutoff(value: str) -> dt.time | None:

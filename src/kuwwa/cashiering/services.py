@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from kuwwa.cashiering.denominations import count_total
 from kuwwa.cashiering.errors import NoOpenShift, ShiftConflict
 from kuwwa.cashiering.models import Deposit, Handover, Shift
+from kuwwa.collection.errors import payment_refusal
 from kuwwa.core.audit import audit_record
 from kuwwa.core.errors import PermissionDenied, ValidationFailed
 from kuwwa.core.money import MAX_MINOR
@@ -108,8 +109,6 @@ def shift_lock_for_payment(*, shift_id: int | None, cashier: Any, center_id: int
     """The open shift a counter payment goes into, locked; refused when there is none."""
     if shift_id is None:
         raise NoOpenShift()
-    from kuwwa.collection.errors import payment_refusal
-
     shift = Shift.objects.select_for_update().filter(pk=shift_id).first()
     if shift is None or shift.status != Shift.Status.OPEN:
         raise payment_refusal("SHIFT_CLOSED")

@@ -6,7 +6,9 @@ from collections.abc import Callable
 
 from django.utils.translation import gettext_lazy as _
 
-from kuwwa.core.errors import ApplicationError
+from kuwwa.cashiering.errors import NoOpenShift
+from kuwwa.core.errors import AccountNotFound, ApplicationError
+from kuwwa.core.money import format_amount
 
 
 class BillAlreadyPaid(ApplicationError):
@@ -54,10 +56,6 @@ class ReversalRefused(ApplicationError):
 def payment_refusal(code: str, param: str | None = None) -> ApplicationError:
     """The refusal for a code, in the same words whether the ORM path or the SQL payment path
     (kuwwa_payment_post, which RAISEs the code with the parameter as detail) refused."""
-    from kuwwa.cashiering.errors import NoOpenShift
-    from kuwwa.core.errors import AccountNotFound
-    from kuwwa.core.money import format_amount
-
     if code == "AMOUNT_EXACT":
         return AmountNotAllowed(
             _("This company accepts only the exact amount due: %(due)s."),

@@ -12,9 +12,12 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext
 
 from kuwwa.core import signing
 from kuwwa.core.counters import counter_next
+from kuwwa.core.money import format_amount
 from kuwwa.organizations.models import CollectionCenter
 
 CANONICAL_VERSION = "KW1"
@@ -52,8 +55,6 @@ def receipt_qr_url(canonical: str, signature: str) -> str:
 
 def receipt_sms_text(*, amount: int, account_number: str, receipt: str) -> str:
     """The receipt SMS, always in Arabic (what subscribers read)."""
-    from kuwwa.core.money import format_amount
-
     return _sms_format_ar() % {
         "amount": format_amount(amount, language="ar"),
         "account": account_number,
@@ -64,8 +65,5 @@ def receipt_sms_text(*, amount: int, account_number: str, receipt: str) -> str:
 @cache
 def _sms_format_ar() -> str:
     """The Arabic text of the SMS, looked up once per process (catalogs do not change)."""
-    from django.utils import translation
-    from django.utils.translation import gettext as _
-
     with translation.override("ar"):
-        return _("Kuwwa: %(amount)s received for account %(account)s. Receipt %(receipt)s.")
+        return gettext("Kuwwa: %(amount)s received for account %(account)s. Receipt %(receipt)s.")

@@ -102,6 +102,17 @@ class PaymentRequest:
             "client_reference": self.client_reference.strip(),
         }
 
+    def receipt_fields(self, fingerprint: str) -> dict[str, Any]:
+        """The Receipt fields that come from the request itself (both write paths)."""
+        return {
+            "company": self.center.company,
+            "center": self.center,
+            "channel": self.channel,
+            "client_reference": self.client_reference.strip(),
+            "request_hash": fingerprint,
+            "amount": self.amount,
+        }
+
     def fingerprint(self, account_number: str) -> str:
         """What makes two requests 'the same payment' for idempotency."""
         content = {
@@ -315,18 +326,13 @@ def _create(
         owner_code=owner.code,
     )
     receipt = Receipt.objects.create(
-        company=collector,
-        center=req.center,
+        **req.receipt_fields(fingerprint),
         number=number,
         year=now.year,
         seq=seq,
-        channel=req.channel,
-        client_reference=req.client_reference.strip(),
-        request_hash=fingerprint,
         owner_company_id=owner.pk,
         payment_id=payment.pk,
         account_number=account.number,
-        amount=req.amount,
         issued_at=now,
         signature=receipt_sign(canonical),
     )

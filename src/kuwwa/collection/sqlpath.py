@@ -152,19 +152,14 @@ def payment_post_sql(
     )
     receipt = _loaded(
         Receipt(
+            **req.receipt_fields(fingerprint),
             pk=out["receipt"],
-            company=collector,
-            center=req.center,
             number=number,
             year=out["year"],
             seq=out["seq"],
-            channel=req.channel,
-            client_reference=reference,
-            request_hash=fingerprint,
             owner_company_id=out["owner"],
             payment_id=out["payment"],
             account_number=account_number,
-            amount=req.amount,
             issued_at=now,
             status=Receipt.Status.VALID,
             signature="",  # signed when printed (Ed25519 is deterministic): ADR 0008

@@ -59,6 +59,7 @@ DECLARE
     v_open_numbers text[] := '{}';
     v_open_out bigint[] := '{}';
     i int;
+    v_pass int;
     v_due bigint := 0;
     v_least bigint;
     v_left bigint;
@@ -145,10 +146,12 @@ BEGIN
                 RAISE EXCEPTION 'AMOUNT_MINIMUM' USING DETAIL = v_least::text;
             END IF;
         END IF;
-        -- The named bill first, then the oldest open bills.
+        -- The named bill first (pass 1), then the oldest open bills (pass 2).
         v_left := p_amount;
-        FOR i IN 1 .. coalesce(array_length(v_open_ids, 1), 0) LOOP
-            IF v_open_ids[i] = v_named_id THEN
+        FOR v_pass IN 1 .. 2 LOOP
+            FOR i IN 1 .. coalesce(array_length(v_open_ids, 1), 0) LOOP
+                EXIT WHEN v_left = 0;
+                CONTINUE WHEN (v_pass = 1) <> coalesce(v_open_ids[i] = v_named_id, false);
                 v_take := least(v_open_out[i], v_left);
                 IF v_take > 0 THEN
                     v_bill_ids := v_bill_ids || v_open_ids[i];
@@ -156,18 +159,7 @@ BEGIN
                     v_numbers := v_numbers || v_open_numbers[i];
                     v_left := v_left - v_take;
                 END IF;
-            END IF;
-        END LOOP;
-        FOR i IN 1 .. coalesce(array_length(v_open_ids, 1), 0) LOOP
-            EXIT WHEN v_left = 0;
-            CONTINUE WHEN v_open_ids[i] = v_named_id;
-            v_take := least(v_open_out[i], v_left);
-            IF v_take > 0 THEN
-                v_bill_ids := v_bill_ids || v_open_ids[i];
-                v_amounts := v_amounts || v_take;
-                v_numbers := v_numbers || v_open_numbers[i];
-                v_left := v_left - v_take;
-            END IF;
+            END LOOP;
         END LOOP;
         v_allocated := p_amount - v_left;
     END IF;
@@ -239,33 +231,28 @@ BEGIN
         p_collector_id, p_business_date, p_now, 'payment', 'receipt ' || v_number, 'payment',
         v_payment_id, p_cashier_id
     ) RETURNING id INTO v_entry_id;
-    IF v_account.company_id = p_collector_id THEN
-        v_owner_entry_id := v_entry_id;
-        INSERT INTO ledger_posting (company_id, entry_id, ledger_account_id, amount, subscriber_id)
-        VALUES (p_collector_id, v_entry_id, p_cash_id, p_amount, NULL);
-    ELSE
+    v_owner_entry_id := v_entry_id;
+    IF v_account.company_id <> p_collector_id THEN
         INSERT INTO ledger_journalentry (
             company_id, business_date, posted_at, kind, memo, source_type, source_id, actor_id
         ) VALUES (
             v_account.company_id, p_business_date, p_now, 'payment', 'receipt ' || v_number,
             'payment', v_payment_id, p_cashier_id
         ) RETURNING id INTO v_owner_entry_id;
-        INSERT INTO ledger_posting (company_id, entry_id, ledger_account_id, amount, subscriber_id)
-        VALUES
-            (p_collector_id, v_entry_id, p_cash_id, p_amount, NULL),
-            (p_collector_id, v_entry_id, p_due_to_id, -p_amount, NULL),
-            (v_account.company_id, v_owner_entry_id, p_due_from_id, p_amount, NULL);
     END IF;
-    IF v_allocated > 0 THEN
-        INSERT INTO ledger_posting (company_id, entry_id, ledger_account_id, amount, subscriber_id)
-        VALUES (v_account.company_id, v_owner_entry_id, p_receivable_id, -v_allocated,
-                v_account.id);
-    END IF;
-    IF v_to_credit > 0 THEN
-        INSERT INTO ledger_posting (company_id, entry_id, ledger_account_id, amount, subscriber_id)
-        VALUES (v_account.company_id, v_owner_entry_id, p_credit_id, -v_to_credit,
-                v_account.id);
-    END IF;
+    -- Due-to/due-from lines only between two companies; no zero lines.
+    INSERT INTO ledger_posting (company_id, entry_id, ledger_account_id, amount, subscriber_id)
+    SELECT line.company_id, line.entry_id, line.account_id, line.amount, line.subscriber_id
+    FROM (VALUES
+        (p_collector_id, v_entry_id, p_cash_id, p_amount, NULL::bigint, false),
+        (p_collector_id, v_entry_id, p_due_to_id, -p_amount, NULL, true),
+        (v_account.company_id, v_owner_entry_id, p_due_from_id, p_amount, NULL, true),
+        (v_account.company_id, v_owner_entry_id, p_receivable_id, -v_allocated, v_account.id,
+         false),
+        (v_account.company_id, v_owner_entry_id, p_credit_id, -v_to_credit, v_account.id, false)
+    ) AS line(company_id, entry_id, account_id, amount, subscriber_id, between_companies)
+    WHERE line.amount <> 0
+      AND (NOT line.between_companies OR v_account.company_id <> p_collector_id);
 
     -- Audit event on the owner's chain, hashed as kuwwa.core.audit.event_hash does.
     SELECT seq, hash INTO v_head FROM core_auditchainhead
