@@ -55,13 +55,25 @@ class StatsGap(models.Model):
         return f"{self.stream}:{self.lo}-{self.hi}"
 
 
-class CollectionDaily(models.Model):
-    """Payments per owning company, business day, collector, center, channel and cashier:
-    the finest grain, from which the two rollups below could be rebuilt.
+class PaymentTotals(models.Model):
+    """The figures of the three daily payment tables.
 
     `payments`/`amount` count every payment ever taken (gross); reversals are added to the
     reversed_* columns when they are seen, so net = gross − reversed.
     """
+
+    payments = models.BigIntegerField(default=0)
+    amount = models.BigIntegerField(default=0)
+    reversed_payments = models.BigIntegerField(default=0)
+    reversed_amount = models.BigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class CollectionDaily(PaymentTotals):
+    """Payments per owning company, business day, collector, center, channel and cashier:
+    the finest grain, from which the two rollups below could be rebuilt."""
 
     company = models.ForeignKey(
         "organizations.Company", on_delete=models.PROTECT, verbose_name=_("owning company")
@@ -71,10 +83,6 @@ class CollectionDaily(models.Model):
     center_id = models.BigIntegerField()
     channel = models.CharField(max_length=16)
     cashier_id = models.BigIntegerField(default=0)
-    payments = models.BigIntegerField(default=0)
-    amount = models.BigIntegerField(default=0)
-    reversed_payments = models.BigIntegerField(default=0)
-    reversed_amount = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("daily collections")
@@ -97,7 +105,7 @@ class CollectionDaily(models.Model):
         return f"{self.business_date} {self.company_id}<-{self.collector_id}: {self.amount}"
 
 
-class OwnerDaily(models.Model):
+class OwnerDaily(PaymentTotals):
     """Payments per owning company, business day, collecting company and channel: the
     company, channel, matrix and report figures (a few hundred rows a day nationally)."""
 
@@ -107,10 +115,6 @@ class OwnerDaily(models.Model):
     business_date = models.DateField()
     collector_id = models.BigIntegerField()
     channel = models.CharField(max_length=16)
-    payments = models.BigIntegerField(default=0)
-    amount = models.BigIntegerField(default=0)
-    reversed_payments = models.BigIntegerField(default=0)
-    reversed_amount = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("daily collections by owning company")
@@ -127,7 +131,7 @@ class OwnerDaily(models.Model):
         return f"{self.business_date} {self.company_id}<-{self.collector_id}: {self.amount}"
 
 
-class CollectorDaily(models.Model):
+class CollectorDaily(PaymentTotals):
     """Payments per **collecting** company, business day, center, channel and cashier (0 for
     partner channels): the center and cashier figures, whatever company was paid for."""
 
@@ -138,10 +142,6 @@ class CollectorDaily(models.Model):
     center_id = models.BigIntegerField()
     channel = models.CharField(max_length=16)
     cashier_id = models.BigIntegerField(default=0)
-    payments = models.BigIntegerField(default=0)
-    amount = models.BigIntegerField(default=0)
-    reversed_payments = models.BigIntegerField(default=0)
-    reversed_amount = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("daily collections by collecting company")
