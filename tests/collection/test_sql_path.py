@@ -167,6 +167,29 @@ def test_a_receipt_from_the_sql_path_is_signed_when_printed(
     assert Payment.objects.get(pk=result.payment.pk).receipt_number == stored.number
 
 
+@pytest.mark.parametrize("prepared", [True, False])
+def test_what_the_sql_path_returns_is_what_it_stored(
+    settings, billed_account, cashier, counter_request, prepared
+):
+    """The payment and receipt the counter shows right away are the rows in the database; the
+    call is a prepared statement of the connection unless KUWWA_PAYMENT_PREPARED is off."""
+    settings.KUWWA_PAYMENT_PREPARED = prepared
+    account = billed_account("01")
+    for amount in (40_00, 30_00):
+        result = payment_create(actor=cashier, request=counter_request(account, amount))
+    for returned in (result.payment, result.receipt):
+        stored = type(returned).objects.get(pk=returned.pk)
+        fields = [f.attname for f in stored._meta.concrete_fields]
+        assert [getattr(returned, f) for f in fields] == [getattr(stored, f) for f in fields]
+        assert returned._state.adding is False
+    assert result.payment.center == counter_request(account, 1).center  # cached, no query
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%%kuwwa_payment_post%%'"
+        )
+        assert cursor.fetchone()[0] == (1 if prepared else 0)
+
+
 def test_the_installed_function_is_the_one_in_the_repository():
     """Changing sql/payment_post.sql without a migration that installs it again fails here."""
     with connection.cursor() as cursor:

@@ -1,22 +1,12 @@
 """Install the PostgreSQL payment write path (ADR 0008). Nothing to do on SQLite.
 
 The function's text lives in kuwwa/collection/sql/payment_post.sql; a later change to that file
-needs a new migration that calls `install` again (tests compare the installed body with the file).
+needs a new migration that calls `install` again (see _payment_post).
 """
 
 from django.db import migrations
 
-from kuwwa.collection.sqlpath import DROP_SQL, install_sql
-
-
-def install(apps, schema_editor):  # noqa: ARG001 - migration signature
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(install_sql(), params=None)
-
-
-def uninstall(apps, schema_editor):  # noqa: ARG001 - migration signature
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP_SQL, params=None)
+from kuwwa.collection.migrations._payment_post import install, uninstall
 
 
 class Migration(migrations.Migration):

@@ -13,7 +13,7 @@
 -- Changing this file needs a migration that applies it again (see collection/0003).
 
 CREATE OR REPLACE FUNCTION kuwwa_json(p_text text) RETURNS text
-LANGUAGE sql IMMUTABLE AS $fn$ SELECT to_json(p_text)::text $fn$;
+LANGUAGE sql STABLE AS $fn$ SELECT to_json(p_text)::text $fn$;
 
 DROP FUNCTION IF EXISTS kuwwa_payment_post;  -- a new signature would otherwise add an overload
 CREATE FUNCTION kuwwa_payment_post(
@@ -46,7 +46,12 @@ CREATE FUNCTION kuwwa_payment_post(
     p_sms_status text,
     p_sms_attempts int,
     p_sms_reference text
-) RETURNS jsonb LANGUAGE plpgsql AS $fn$
+) RETURNS jsonb LANGUAGE plpgsql
+-- Plan each statement once per connection: the statements' costs do not depend on the values,
+-- and a custom plan per call (what PostgreSQL would otherwise choose for some) costs more
+-- than the statement itself.
+SET plan_cache_mode = force_generic_plan
+AS $fn$
 DECLARE
     v_found record;
     v_account record;
