@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -45,6 +47,47 @@ def fresh_database(server_url: str | None, name: str) -> None:
 
     django.setup()
     call_command("migrate", verbosity=0)
+
+
+class Pgbench:
+    """pgbench's TPC-B-like database (scale 10) on the benchmark's server: the reference rate
+    of the same server in the same run. Made once, run once per round, dropped at the end."""
+
+    def __init__(self, server_url: str, name: str) -> None:
+        import psycopg
+
+        self.base = server_url.rsplit("/", 1)[0]  # postgres://user@host:port
+        self.name = name
+        with psycopg.connect(f"{self.base}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            admin.execute(f'CREATE DATABASE "{name}"')
+        self.url = f"{self.base}/{name}"
+        init = ["pgbench", "-q", "-i", "-s", "10", self.url]
+        subprocess.run(init, check=True, capture_output=True)
+
+    def run(self, clients: int, seconds: int) -> float:
+        """TPS over `seconds`, after a checkpoint (so neither measurement pays for the other's
+        dirty pages)."""
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute("CHECKPOINT")
+        command = ["pgbench", "-b", "tpcb-like", "-c", str(clients), "-j", str(min(2, clients))]
+        out = subprocess.run(
+            [*command, "-T", str(seconds), self.url],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=seconds + 120,
+        ).stdout
+        match = re.search(r"tps = ([\d.]+)", out)
+        return float(match.group(1)) if match else 0.0
+
+    def drop(self) -> None:
+        import psycopg
+
+        with psycopg.connect(f"{self.base}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
 def reference_rows_per_s(rows: int) -> float:

@@ -22,7 +22,6 @@ import json
 import multiprocessing as mp
 import os
 import random
-import re
 import secrets
 import signal
 import socket
@@ -36,7 +35,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _db import fresh_database
+from _db import Pgbench, fresh_database
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/"
 
@@ -291,43 +290,6 @@ def _drive(
     }
 
 
-def _pgbench(server: str, clients: int, seconds: int) -> float:
-    """pgbench's TPC-B-like TPS on a scratch database of the same server."""
-    import psycopg
-
-    base = server.rsplit("/", 1)[0]
-    name = "kuwwa_bench_api_pgbench"
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = f"{base}/{name}"
-    try:
-        subprocess.run(["pgbench", "-q", "-i", "-s", "10", url], check=True, capture_output=True)
-        out = subprocess.run(
-            [
-                "pgbench",
-                "-b",
-                "tpcb-like",
-                "-c",
-                str(clients),
-                "-j",
-                str(min(2, clients)),
-                "-T",
-                str(seconds),
-                url,
-            ],
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=seconds + 120,
-        ).stdout
-    finally:
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    match = re.search(r"tps = ([\d.]+)", out)
-    return float(match.group(1)) if match else 0.0
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
@@ -383,7 +345,11 @@ def main() -> None:
 
     ledger_ok = ledger_check().ok
     connections.close_all()
-    ref = _pgbench(args.db, args.workers, int(args.seconds))
+    pgbench = Pgbench(args.db, "kuwwa_bench_api_pgbench")
+    try:
+        ref = pgbench.run(args.workers, int(args.seconds))
+    finally:
+        pgbench.drop()
     line = {
         "bench": "api_load",
         "db": "postgresql",

@@ -24,6 +24,12 @@ CANONICAL_VERSION = "KW1"
 DAMASCUS = ZoneInfo("Asia/Damascus")
 
 
+def payment_audit_stream(*, company_code: str, center_code: str) -> str:
+    """The audit chain of the payments collected at a center (ADR 0009): the center's
+    receipts are one gapless series already, so its payments wait on no wider lock."""
+    return f"payments {company_code}-{center_code}"
+
+
 def receipt_number_next(
     *, center: CollectionCenter, company_code: str, on: dt.date
 ) -> tuple[str, int]:

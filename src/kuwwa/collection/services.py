@@ -35,6 +35,7 @@ from kuwwa.collection.errors import (
 )
 from kuwwa.collection.models import Allocation, Channel, Payment, Receipt, Tender
 from kuwwa.collection.receipts import (
+    payment_audit_stream,
     receipt_canonical,
     receipt_number_next,
     receipt_sign,
@@ -339,6 +340,7 @@ def _create(
     _post(payment, req, owner, collector, allocated)
     audit_record(
         company=owner,
+        stream=payment_audit_stream(company_code=collector.code, center_code=req.center.code),
         actor=actor,
         action="payment.create",
         obj=payment,

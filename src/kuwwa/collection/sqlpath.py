@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -21,21 +20,22 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import psycopg
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model
 from django.utils import timezone
 
 from kuwwa.accounts.numbers import company_ids_by_code
 from kuwwa.collection.errors import payment_refusal
 from kuwwa.collection.models import Payment, Receipt
-from kuwwa.collection.receipts import receipt_sms_text
+from kuwwa.collection.receipts import payment_audit_stream, receipt_sms_text
 from kuwwa.core.audit import audit_actor_label
 from kuwwa.core.clock import business_date
 from kuwwa.core.ids import COMPANY_DIGITS
 from kuwwa.core.models import SmsMessage
 from kuwwa.core.sms import sms_after_commit, sms_initial_state
 from kuwwa.ledger import chart
-from kuwwa.ledger.services import ledger_account_ids
+from kuwwa.ledger.services import ledger_account_id_tuple
 
 M = TypeVar("M", bound=Model)
 
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from kuwwa.collection.services import PaymentRequest
 
 DROP_SQL = "DROP FUNCTION IF EXISTS kuwwa_payment_post; DROP FUNCTION IF EXISTS kuwwa_json;"
-_CALL = "SELECT kuwwa_payment_post(" + ", ".join(["%s"] * 29) + ")"
+_CALL = "SELECT kuwwa_payment_post(" + ", ".join(["%s"] * 30) + ")"
 _RECEIPT_PLACEHOLDER = "{receipt}"
 
 
@@ -72,6 +72,7 @@ def payment_post_sql(
 ) -> Posted:
     """Run kuwwa_payment_post (its own transaction, or a part of the caller's) and return the
     payment and receipt it made, or the receipt of an earlier request with this reference."""
+    db = connections[DEFAULT_DB_ALIAS]  # looked up once: each use of the proxy costs a lookup
     now = timezone.now()
     day = business_date(now)
     collector = req.center.company
@@ -81,7 +82,6 @@ def payment_post_sql(
     owner_id = company_ids_by_code().get(owner_code)
     if owner_id is None:
         raise payment_refusal("ACCOUNT_NOT_FOUND")
-    ledger = _ledger_ids(collector, owner_id, owner_code, cash_code)
     template = receipt_sms_text(
         amount=req.amount, account_number=account_number, receipt=_RECEIPT_PLACEHOLDER
     )
@@ -107,18 +107,15 @@ def payment_post_sql(
         now.isoformat(),
         day,
         owner_id,
-        ledger[(collector.pk, cash_code)],
-        ledger.get((collector.pk, chart.due_to(owner_code))),
-        ledger.get((owner_id, chart.due_from(collector.code))),
-        ledger[(owner_id, chart.RECEIVABLES)],
-        ledger[(owner_id, chart.SUBSCRIBER_CREDIT)],
+        *_ledger_ids(collector, owner_id, owner_code, cash_code),
         template,
         sms_state["status"],
         sms_state["attempts"],
         sms_state["reference"],
+        payment_audit_stream(company_code=collector.code, center_code=req.center.code),
     ]
     try:
-        out = _call(params)
+        out = _call(db, params)
     except DatabaseError as exc:
         refusal = _refusal_of(exc)
         if refusal is None:
@@ -131,6 +128,7 @@ def payment_post_sql(
         sms_after_commit(
             _saved(
                 SmsMessage,
+                db.alias,
                 id=out["sms"],
                 company_id=out["owner"],
                 phone=out["phone"],
@@ -141,6 +139,7 @@ def payment_post_sql(
         )
     payment = _saved(
         Payment,
+        db.alias,
         **req.payment_fields(actor),
         id=out["payment"],
         company_id=out["owner"],
@@ -153,6 +152,7 @@ def payment_post_sql(
     )
     receipt = _saved(
         Receipt,
+        db.alias,
         **req.receipt_fields(fingerprint),
         id=out["receipt"],
         number=number,
@@ -168,18 +168,18 @@ def payment_post_sql(
     return Posted(payment=payment, receipt=receipt)
 
 
-def _call(params: list[Any]) -> dict[str, Any]:
+def _call(db: BaseDatabaseWrapper, params: list[Any]) -> dict[str, Any]:
     """One execution of the function, its parameters bound by the server (not quoted into the
     text) and, with KUWWA_PAYMENT_PREPARED, as a prepared statement of this connection, parsed
     and planned once per connection instead of once per payment."""
-    connection.ensure_connection()
-    raw = connection.connection
+    db.ensure_connection()
+    raw = db.connection
     prepare = settings.KUWWA_PAYMENT_PREPARED
     if prepare and raw.prepare_threshold is None:
         # Django turns psycopg's automatic preparing off; its cursors bind client-side and never
         # prepare, so this prepares only the statements that ask for it, as this one does.
         raw.prepare_threshold = sys.maxsize
-    with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
+    with db.wrap_database_errors, psycopg.Cursor(raw) as cursor:
         cursor.execute(_CALL, params, prepare=prepare)
         row = cursor.fetchone()
     assert row is not None  # the function always returns its object
@@ -188,23 +188,24 @@ def _call(params: list[Any]) -> dict[str, Any]:
 
 def _ledger_ids(
     collector: Any, owner_id: int, owner_code: str, cash_code: str
-) -> dict[tuple[int, str], int]:
-    """{(company, code): ledger account id} of every account a payment may post to (cached
-    per process by kuwwa.ledger.services, created on first use)."""
-    wanted: dict[int, set[str]] = defaultdict(set)
-    wanted[collector.pk].add(cash_code)
-    wanted[owner_id] |= {chart.RECEIVABLES, chart.SUBSCRIBER_CREDIT}
-    if owner_id != collector.pk:
-        wanted[collector.pk].add(chart.due_to(owner_code))
-        wanted[owner_id].add(chart.due_from(collector.code))
-    return {
-        (company_id, code): pk
-        for company_id, codes in wanted.items()
-        for code, pk in ledger_account_ids(company_id=company_id, codes=codes).items()
-    }
+) -> tuple[int, int | None, int | None, int, int]:
+    """Ids of the accounts a payment may post to: the collector's cash, due-to and due-from
+    (None within one company), the owner's receivables and subscriber credit."""
+    between = owner_id != collector.pk
+    accounts = (
+        (collector.pk, cash_code),
+        (owner_id, chart.RECEIVABLES),
+        (owner_id, chart.SUBSCRIBER_CREDIT),
+    ) + (
+        ((collector.pk, chart.due_to(owner_code)), (owner_id, chart.due_from(collector.code)))
+        if between
+        else ()
+    )
+    ids = ledger_account_id_tuple(accounts=accounts)
+    return ids[0], ids[3] if between else None, ids[4] if between else None, ids[1], ids[2]
 
 
-def _saved(model: type[M], **values: Any) -> M:
+def _saved(model: type[M], alias: str, **values: Any) -> M:
     """The saved row the function wrote, built the way Django builds rows it reads (one
     positional value per column: a third of the cost of keyword construction). A relation
     given as an object (`center=...`) fills its id column and is cached on the instance;
@@ -221,7 +222,7 @@ def _saved(model: type[M], **values: Any) -> M:
             row.append(values[attname])
         else:
             row.append(field.get_default())
-    instance = model.from_db(connection.alias, names, row)
+    instance = model.from_db(alias, names, row)
     instance._state.fields_cache.update(related)
     return instance
 

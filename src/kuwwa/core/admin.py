@@ -15,6 +15,7 @@ from kuwwa.organizations.admin_scoping import ScopedAdmin
 class AuditEventAdmin(ScopedAdmin):
     list_display = (
         "company",
+        "stream",
         "seq",
         "occurred_at",
         "actor_label",

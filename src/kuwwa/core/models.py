@@ -58,25 +58,33 @@ class Counter(models.Model):
         return f"{self.company_id}:{self.name}={self.value}"
 
 
-class AuditChainHead(models.Model):
-    """The last link of one company's audit chain; locked to append the next event."""
+class AuditChain(models.Model):
+    """The last link of one audit chain; locked to append the next event.
 
-    company = models.OneToOneField(
-        "organizations.Company", on_delete=models.PROTECT, primary_key=True
-    )
+    A company has its main chain (stream "") and one chain per collection center for the
+    payments collected there (ADR 0009), so payments never wait on a company-wide lock."""
+
+    company = models.ForeignKey("organizations.Company", on_delete=models.PROTECT, db_index=False)
+    stream = models.CharField(max_length=40, blank=True, default="")
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["company", "stream"], name="audit_chain_uniq")
+        ]
+
     def __str__(self) -> str:
-        return f"{self.company_id}#{self.seq}"
+        return f"{self.company_id}/{self.stream}#{self.seq}"
 
 
 class AuditEvent(AppendOnlyModel):
     """One change of money or master data. Each event's hash covers its content and the
-    previous event's hash in the same company's chain, so a changed, removed or reordered
+    previous event's hash in the same chain (company and stream), so a changed, removed or reordered
     event breaks the chain (`kuwwa audit-verify`)."""
 
     company = models.ForeignKey("organizations.Company", on_delete=models.PROTECT, db_index=False)
+    stream = models.CharField(max_length=40, blank=True, default="")
     seq = models.BigIntegerField()
     occurred_at = models.DateTimeField()
     actor = models.ForeignKey(
@@ -92,7 +100,9 @@ class AuditEvent(AppendOnlyModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["company", "seq"], name="audit_company_seq_uniq")
+            models.UniqueConstraint(
+                fields=["company", "stream", "seq"], name="audit_chain_seq_uniq"
+            )
         ]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")

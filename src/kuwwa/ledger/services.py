@@ -7,6 +7,7 @@ record their own audit event; a correction is a reversing entry (`journal_revers
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -82,6 +83,29 @@ def ledger_account_ids(*, company_id: int, codes: set[str]) -> dict[str, int]:
             transaction.on_commit(
                 partial(_account_ids.__setitem__, (company_id, code), found[code])
             )
+    return found
+
+
+_id_tuples: dict[tuple[tuple[int, str], ...], tuple[int, ...]] = {}
+
+
+def ledger_account_id_tuple(*, accounts: tuple[tuple[int, str], ...]) -> tuple[int, ...]:
+    """Ids of (company, code) accounts in the order asked, creating the missing ones: one dict
+    lookup on a hot path (a payment) once every one of them is known and committed."""
+    found = _id_tuples.get(accounts)
+    if found is not None:
+        return found
+    wanted: dict[int, set[str]] = defaultdict(set)
+    for company_id, code in accounts:
+        wanted[company_id].add(code)
+    ids = {
+        (company_id, code): pk
+        for company_id, codes in wanted.items()
+        for code, pk in ledger_account_ids(company_id=company_id, codes=codes).items()
+    }
+    found = tuple(ids[account] for account in accounts)
+    if all(account in _account_ids for account in accounts):  # committed, so safe to keep
+        _id_tuples[accounts] = found
     return found
 
 
@@ -286,3 +310,4 @@ def ledger_cache_clear() -> None:
     """Forget cached account ids: for tests and restores that replace the tables under a
     running process."""
     _account_ids.clear()
+    _id_tuples.clear()

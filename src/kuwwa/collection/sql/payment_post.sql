@@ -45,7 +45,8 @@ CREATE FUNCTION kuwwa_payment_post(
     p_sms_template text,
     p_sms_status text,
     p_sms_attempts int,
-    p_sms_reference text
+    p_sms_reference text,
+    p_audit_stream text
 ) RETURNS jsonb LANGUAGE plpgsql
 -- Plan each statement once per connection: the statements' costs do not depend on the values,
 -- and a custom plan per call (what PostgreSQL would otherwise choose for some) costs more
@@ -259,14 +260,15 @@ BEGIN
     WHERE line.amount <> 0
       AND (NOT line.between_companies OR v_account.company_id <> p_collector_id);
 
-    -- Audit event on the owner's chain, hashed as kuwwa.core.audit.event_hash does.
-    SELECT seq, hash INTO v_head FROM core_auditchainhead
-    WHERE company_id = v_account.company_id FOR UPDATE;
+    -- Audit event on the owner's chain of this center's payments (ADR 0009), hashed as
+    -- kuwwa.core.audit.event_hash does.
+    SELECT id, seq, hash INTO v_head FROM core_auditchain
+    WHERE company_id = v_account.company_id AND stream = p_audit_stream FOR UPDATE;
     IF NOT FOUND THEN
-        INSERT INTO core_auditchainhead (company_id, seq, hash)
-        VALUES (v_account.company_id, 0, repeat('0', 64)) ON CONFLICT DO NOTHING;
-        SELECT seq, hash INTO v_head FROM core_auditchainhead
-        WHERE company_id = v_account.company_id FOR UPDATE;
+        INSERT INTO core_auditchain (company_id, stream, seq, hash)
+        VALUES (v_account.company_id, p_audit_stream, 0, repeat('0', 64)) ON CONFLICT DO NOTHING;
+        SELECT id, seq, hash INTO v_head FROM core_auditchain
+        WHERE company_id = v_account.company_id AND stream = p_audit_stream FOR UPDATE;
     END IF;
     v_data := '{"account":' || kuwwa_json(v_account.number)
         || ',"allocated":{' || coalesce((
@@ -286,17 +288,17 @@ BEGIN
         || ',"id":' || kuwwa_json(v_payment_id::text)
         || ',"prev":' || kuwwa_json(v_head.hash)
         || ',"seq":' || (v_head.seq + 1)
+        || ',"stream":' || kuwwa_json(p_audit_stream)
         || ',"type":"collection.payment"}', 'UTF8')), 'hex');
     INSERT INTO core_auditevent (
-        company_id, seq, occurred_at, actor_id, actor_label, action, object_type, object_id,
-        data, prev_hash, hash
+        company_id, stream, seq, occurred_at, actor_id, actor_label, action, object_type,
+        object_id, data, prev_hash, hash
     ) VALUES (
-        v_account.company_id, v_head.seq + 1, p_now, p_cashier_id, p_actor_label,
-        'payment.create', 'collection.payment', v_payment_id::text, v_data::jsonb, v_head.hash,
-        v_digest
+        v_account.company_id, p_audit_stream, v_head.seq + 1, p_now, p_cashier_id,
+        p_actor_label, 'payment.create', 'collection.payment', v_payment_id::text,
+        v_data::jsonb, v_head.hash, v_digest
     );
-    UPDATE core_auditchainhead SET seq = v_head.seq + 1, hash = v_digest
-    WHERE company_id = v_account.company_id;
+    UPDATE core_auditchain SET seq = v_head.seq + 1, hash = v_digest WHERE id = v_head.id;
 
     IF p_sms_template IS NOT NULL AND btrim(v_account.phone) <> '' THEN
         INSERT INTO core_smsmessage (
