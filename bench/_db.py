@@ -50,10 +50,11 @@ def fresh_database(server_url: str | None, name: str) -> None:
 
 
 class Pgbench:
-    """pgbench's TPC-B-like database (scale 10) on the benchmark's server: the reference rate
-    of the same server in the same run. Made once, run once per round, dropped at the end."""
+    """pgbench's TPC-B-like database on the benchmark's server: the reference rate of the same
+    server in the same run. Made once, run once per round, dropped at the end. Scale 10
+    (≈ 160 MB) unless asked to match a database's size (see `scale_for`)."""
 
-    def __init__(self, server_url: str, name: str) -> None:
+    def __init__(self, server_url: str, name: str, scale: int = 10) -> None:
         import psycopg
 
         self.base = server_url.rsplit("/", 1)[0]  # postgres://user@host:port
@@ -62,7 +63,8 @@ class Pgbench:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
             admin.execute(f'CREATE DATABASE "{name}"')
         self.url = f"{self.base}/{name}"
-        init = ["pgbench", "-q", "-i", "-s", "10", self.url]
+        self.scale = scale
+        init = ["pgbench", "-q", "-i", "-s", str(scale), self.url]
         subprocess.run(init, check=True, capture_output=True)
 
     def run(self, clients: int, seconds: int) -> float:
@@ -82,6 +84,12 @@ class Pgbench:
         ).stdout
         match = re.search(r"tps = ([\d.]+)", out)
         return float(match.group(1)) if match else 0.0
+
+    @staticmethod
+    def scale_for(size_bytes: int) -> int:
+        """The pgbench scale whose database is about `size_bytes` (≈ 16 MB per unit), so that
+        the reference works on as much data as the measured application does."""
+        return max(1, round(size_bytes / (16 * 1024 * 1024)))
 
     def drop(self) -> None:
         import psycopg
