@@ -65,7 +65,11 @@ class Pgbench:
         self.url = f"{self.base}/{name}"
         self.scale = scale
         init = ["pgbench", "-q", "-i", "-s", str(scale), self.url]
-        subprocess.run(init, check=True, capture_output=True)
+        try:
+            subprocess.run(init, check=True, capture_output=True)
+        except BaseException:
+            self.drop()  # a failed initialisation leaves no scratch database behind
+            raise
 
     def run(self, clients: int, seconds: int) -> float:
         """TPS over `seconds`, after a checkpoint (so neither measurement pays for the other's

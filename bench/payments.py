@@ -206,6 +206,44 @@ def _sqlite_tpcb(seconds: float) -> float:
     return done / seconds
 
 
+def _configuration(
+    vendor: str, workers: int, rounds: int, seconds: float, pgbench: Pgbench | None
+) -> dict[str, Any]:
+    """`rounds` alternated runs of the payments and the reference; the medians as one line."""
+    ref_name = f"pgbench tpcb-like -s {pgbench.scale}" if pgbench else "sqlite tpcb-like loop"
+    runs = []
+    for r in range(rounds):
+        _checkpoint()
+        # Distinct references in every round (a repeat would be a replay, or refused).
+        figures = _run(workers, seconds, seeds=1_000_000 * (r + 1) + 1000 * workers)
+        ref = pgbench.run(workers, int(seconds)) if pgbench else _sqlite_tpcb(seconds)
+        runs.append((figures, ref))
+        print(
+            f"{vendor} {workers:>2} workers, round {r + 1}: {figures['per_s']:,.0f} "
+            f"payments/s (p50 {figures['p50_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms); "
+            f"{ref_name} {ref:,.0f}/s",
+            flush=True,
+        )
+
+    def median(key: str) -> float:
+        return statistics.median(f[key] for f, _r in runs)
+
+    ratios = [f["per_s"] / r for f, r in runs if r]
+    return {
+        "bench": "payments",
+        "db": vendor,
+        "workers": workers,
+        "rounds": len(runs),
+        "per_s": round(median("per_s"), 1),
+        "refused": sum(f["refused"] for f, _r in runs),
+        "p50_ms": round(median("p50_ms"), 2),
+        "p99_ms": round(median("p99_ms"), 2),
+        "ref": ref_name,
+        "ref_per_s": round(statistics.median(r for _f, r in runs), 1),
+        "ratio": round(statistics.median(ratios), 3) if ratios else None,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", default=os.environ.get("BENCH_DATABASE_URL"))
@@ -245,42 +283,14 @@ def main() -> None:
         connection.close()
         pgbench = Pgbench(args.db, "kuwwa_bench_pgbench", scale=Pgbench.scale_for(size))
         print(f"database {size / 2**20:,.0f} MB; pgbench scale {pgbench.scale}", flush=True)
-    ref_name = "pgbench tpcb-like" if pgbench else "sqlite tpcb-like loop"
-    lines = []
-    for workers in [int(w) for w in args.workers.split(",")]:
-        rounds = []
-        for r in range(args.rounds):
-            _checkpoint()
-            # Distinct references in every round (a repeat would be a replay, or refused).
-            figures = _run(workers, args.seconds, seeds=1_000_000 * (r + 1) + 1000 * workers)
-            ref = pgbench.run(workers, int(args.seconds)) if pgbench else _sqlite_tpcb(args.seconds)
-            rounds.append((figures, ref))
-            print(
-                f"{vendor} {workers:>2} workers, round {r + 1}: {figures['per_s']:,.0f} "
-                f"payments/s (p50 {figures['p50_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms); "
-                f"{ref_name} {ref:,.0f}/s",
-                flush=True,
-            )
-        per_s = statistics.median(f["per_s"] for f, _ref in rounds)
-        ref = statistics.median(ref for _f, ref in rounds)
-        ratios = [f["per_s"] / ref for f, ref in rounds if ref]
-        lines.append(
-            {
-                "bench": "payments",
-                "db": vendor,
-                "workers": workers,
-                "rounds": len(rounds),
-                "per_s": round(per_s, 1),
-                "refused": sum(f["refused"] for f, _ref in rounds),
-                "p50_ms": round(statistics.median(f["p50_ms"] for f, _ref in rounds), 2),
-                "p99_ms": round(statistics.median(f["p99_ms"] for f, _ref in rounds), 2),
-                "ref": f"{ref_name} -s {pgbench.scale}" if pgbench else ref_name,
-                "ref_per_s": round(ref, 1),
-                "ratio": round(statistics.median(ratios), 3) if ratios else None,
-            }
-        )
-    if pgbench:
-        pgbench.drop()
+    try:
+        lines = [
+            _configuration(vendor, workers, args.rounds, args.seconds, pgbench)
+            for workers in [int(w) for w in args.workers.split(",")]
+        ]
+    finally:
+        if pgbench:
+            pgbench.drop()
     lines.sort(key=lambda x: x["db"] == "postgresql" and x["workers"] == 8)
     for line in lines:
         print(json.dumps(line))
