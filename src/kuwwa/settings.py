@@ -106,7 +106,8 @@ TEMPLATES = [
 
 # --- database -------------------------------------------------------------------------------
 DEFAULT_SQLITE_PATH = VAR_DIR / "kuwwa.sqlite3"
-DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{DEFAULT_SQLITE_PATH}")
+# An empty DATABASE_URL (as a blank line in an env file gives) means the default too.
+DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
 _db = dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")))
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the one writer; synchronous=FULL makes an acknowledged

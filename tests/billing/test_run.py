@@ -8,19 +8,26 @@ import signal
 import subprocess
 import sys
 import time
+from decimal import Decimal
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from kuwwa.accounts.demo import demo_accounts_load
 from kuwwa.accounts.models import Account
+from kuwwa.billing.cycles import cycle_open
+from kuwwa.billing.demo import demo_readings_load
 from kuwwa.billing.models import Bill, BillingCycle, BillingRun, MeterReading
 from kuwwa.billing.readings import reading_submit
 from kuwwa.billing.run import billing_run
 from kuwwa.billing.selectors import bills_outstanding_by_company
 from kuwwa.ledger import chart
+from kuwwa.ledger.models import JournalEntry, Posting
 from kuwwa.ledger.selectors import ledger_balance, ledger_check, subscriber_balance
+from kuwwa.organizations.models import Company
 
 pytestmark = pytest.mark.django_db
 
@@ -36,9 +43,11 @@ def test_a_reading_becomes_a_bill_with_band_lines_and_ledger_postings(
     result = billing_run(actor=None, company=account.company, cycle=cycle)
     assert result.bills_created == 1
     bill = Bill.objects.get(account=account, cycle=cycle)
-    energy = [(line.kwh, line.amount) for line in bill.lines.filter(kind="energy")]
+    energy = [(line.kwh, line.amount) for line in bill.line_items if line.kind == "energy"]
     assert energy == [(300, 300 * 600_00), (150, 150 * 1400_00)]
-    assert bill.total == 390_000_00 + sum(line.amount for line in bill.lines.exclude(kind="energy"))
+    others = sum(line.amount for line in bill.line_items if line.kind != "energy")
+    assert bill.total == 390_000_00 + others
+    assert [line.unit_price for line in bill.line_items[:2]] == [Decimal(600), Decimal(1400)]
     assert bill.number.startswith("01202606") and len(bill.number) == 15
     assert not bill.estimated and bill.status == Bill.Status.OPEN
     assert (bill.previous_reading, bill.current_reading) == (0, 450)
@@ -78,7 +87,7 @@ def test_no_reading_means_an_estimated_bill_trued_up_by_the_next_actual(
     trued = Bill.objects.get(account=account, cycle=third)
     assert (trued.previous_reading, trued.current_reading) == (1220, 1000)
     assert trued.consumption_kwh == 1000 - (600 + estimated.consumption_kwh)
-    correction = trued.lines.get(kind="correction")
+    (correction,) = [line for line in trued.line_items if line.kind == "correction"]
     assert correction.amount < 0
     assert ledger_check().ok
 
@@ -136,6 +145,46 @@ def test_an_interrupted_run_resumes_to_the_same_result(open_cycle, in_window):
     assert bills_outstanding_by_company()[company.pk] == ledger_balance(
         company_id=company.pk, code=chart.RECEIVABLES
     )
+
+
+def test_a_chunk_of_bills_is_one_journal_entry_with_a_line_per_subscriber(open_cycle):
+    demo_accounts_load(count=300, seed=13)
+    cycle = open_cycle()
+    company = cycle.company
+    demo_readings_load(company=company, cycle=cycle, seed=13)
+    run = billing_run(actor=None, company=company, cycle=cycle, chunk=7).run
+    bills = list(Bill.objects.filter(cycle=cycle).order_by("account_id"))
+    entries = list(JournalEntry.objects.filter(company=company, kind="bills").order_by("pk"))
+    assert len(entries) == -(-len(bills) // 7)
+    assert {(e.source_type, e.source_id) for e in entries} == {("billing_run", run.pk)}
+    assert entries[0].memo == f"bills {bills[0].number}–{bills[6].number} (7)"
+    receivable = {
+        p.subscriber_id: p.amount
+        for p in Posting.objects.filter(entry__in=entries, ledger_account__code=chart.RECEIVABLES)
+    }
+    assert receivable == {b.account_id: b.total for b in bills if b.total > 0}
+    assert ledger_check().ok
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_all_companies_are_billed_by_parallel_workers() -> None:
+    """`kuwwa billing-run --company all --jobs 2`: every company's active accounts billed once,
+    each in a worker process of its own, and the books balance."""
+    demo_accounts_load(count=150, seed=14)
+    companies = list(Company.objects.distribution()[:3])
+    for company in companies:
+        cycle_open(actor=None, company=company, code="2026-06")
+    out = StringIO()
+    call_command(
+        "billing_run", company="all", cycle="2026-06", jobs=2, no_progress=True, stdout=out
+    )
+    assert out.getvalue().strip().endswith("3 companies billed")
+    for company in companies:
+        active = Account.objects.filter(company=company, status="active").count()
+        assert active and Bill.objects.filter(company=company).count() == active
+        assert BillingCycle.objects.get(company=company).state == BillingCycle.State.ISSUED
+    assert not Bill.objects.exclude(company__in=companies).exists()
+    assert ledger_check().ok
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="the kill test drives a file database")

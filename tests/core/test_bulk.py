@@ -20,7 +20,6 @@ from kuwwa.billing.models import (
     Bill,
     BillingCycle,
     BillingRun,
-    BillLine,
     MeterReading,
     Tariff,
     TariffBand,
@@ -171,84 +170,32 @@ def test_bills_and_lines_with_decimals_defaults_and_choices(two_accounts, cycles
     assert bill.issue_date == cycles[0].issue_date and bill.total == 390_000_00
     assert isinstance(bill.total, int)
 
-    line_fields = (
-        "company_id",
-        "bill_id",
-        "position",
-        "kind",
-        "code",
-        "label_ar",
-        "label_en",
-        "kwh",
-        "unit_price",
-        "amount",
-    )
 
-    def lines(bill_ids: list[int]) -> list[tuple[Any, ...]]:
+def test_json_lines_read_back_as_the_orm_wrote_them(two_accounts, cycles) -> None:
+    """A JSON column (a bill's lines): shared objects, Arabic, tab, backslash and newline."""
+    tariff = Tariff.objects.create(
+        category="household", effective_from=dt.date(2020, 1, 1), name_ar="منزلي", name_en="h"
+    )
+    shared = [
+        {"kind": "energy", "label_ar": "الشريحة 1", "kwh": 300, "unit_price": "600.0000"},
+        {"kind": "charge", "label_ar": "أجرة\tالعداد", "label_en": "rent\\\n", "kwh": None},
+    ]
+    fields = ("company_id", "account_id", "cycle_id", "number", "category", "tariff_id")
+    fields += ("consumption_kwh", "total", "status", "issue_date", "due_date", "lines")
+
+    def rows(cycle: BillingCycle, prefix: str) -> list[tuple[Any, ...]]:
+        a, b = two_accounts
+        common = (a.category, tariff.pk, 300, 1, "open", cycle.issue_date, cycle.due_date)
         return [
-            row
-            for bill_id in bill_ids
-            for row in (
-                (
-                    1,
-                    1,
-                    bill_id,
-                    1,
-                    "energy",
-                    "band_1",
-                    "الشريحة 1",
-                    "band 1",
-                    300,
-                    Decimal("600"),
-                    180_000_00,
-                ),
-                (
-                    1,
-                    1,
-                    bill_id,
-                    2,
-                    "energy",
-                    "band_2",
-                    "الشريحة 2",
-                    "band 2",
-                    150,
-                    Decimal("1400.1234"),
-                    210_018_51,
-                ),
-                (
-                    1,
-                    1,
-                    bill_id,
-                    3,
-                    "charge",
-                    "meter_rent",
-                    "أجرة\tالعداد",
-                    "rent\\\n",
-                    None,
-                    None,
-                    600_00,
-                ),
-            )
+            (a.company_id, a.pk, cycle.pk, f"{prefix}1", *common, shared),
+            (b.company_id, b.pk, cycle.pk, f"{prefix}2", *common, shared),
         ]
 
-    company_id = two_accounts[0].company_id
-    fix = [(company_id, *r[2:]) for r in lines(ids)]
-    a = bulk_insert(BillLine, fix, fields=line_fields)
-    b_objs = [
-        BillLine(**dict(zip(line_fields, r, strict=True)))
-        for r in [(company_id, *r[2:]) for r in lines([o.pk for o in orm])]
-    ]
-    BillLine.objects.bulk_create(b_objs)
-    assert _read(BillLine, a, ["bill_id"]) == _read(BillLine, [o.pk for o in b_objs], ["bill_id"])
-    got = [
-        (x.unit_price, x.kwh, x.label_ar, x.label_en) for x in BillLine.objects.filter(pk__in=a[:3])
-    ]
-    assert got == [
-        (Decimal("600.0000"), 300, "الشريحة 1", "band 1"),
-        (Decimal("1400.1234"), 150, "الشريحة 2", "band 2"),
-        (None, None, "أجرة\tالعداد", "rent\\\n"),
-    ]
-    assert list(Bill.objects.get(pk=ids[1]).lines.values_list("pk", flat=True)) == a[3:]
+    ids = bulk_insert(Bill, rows(cycles[0], "0120260600000"), fields=fields)
+    orm = [Bill(**dict(zip(fields, r, strict=True))) for r in rows(cycles[1], "0120260800000")]
+    Bill.objects.bulk_create(orm)
+    got = [Bill.objects.get(pk=pk).lines for pk in ids]
+    assert got == [Bill.objects.get(pk=o.pk).lines for o in orm] == [shared, shared]
 
 
 def test_journal_entries_and_postings_append_only(two_accounts) -> None:

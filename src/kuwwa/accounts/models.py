@@ -51,7 +51,11 @@ class Account(models.Model):
                 fields=["company", "number"], name="account_company_number_uniq"
             )
         ]
-        indexes = [models.Index(fields=["company", "status"], name="account_company_status")]
+        # With the id last, a billing run's "next chunk of the company's active accounts after
+        # id N" is one range scan, not a sort or a filter over the whole company per chunk.
+        indexes = [
+            models.Index(fields=["company", "status", "id"], name="account_company_status_id")
+        ]
 
     def __str__(self) -> str:
         return f"{self.formatted_number} {self.holder_name}"

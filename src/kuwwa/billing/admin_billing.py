@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +18,7 @@ from kuwwa.billing.adjustments import adjustment_decide, adjustment_request
 from kuwwa.billing.cycles import cycle_open
 from kuwwa.billing.documents import bill_html, bill_pdf, bill_thermal_html
 from kuwwa.billing.imports import readings_import_csv
-from kuwwa.billing.models import Adjustment, Bill, BillingCycle, BillingRun, BillLine, MeterReading
+from kuwwa.billing.models import Adjustment, Bill, BillingCycle, BillingRun, MeterReading
 from kuwwa.billing.readings import reading_review
 from kuwwa.billing.selectors import bill_document
 from kuwwa.core.errors import ApplicationError
@@ -157,17 +157,6 @@ class MeterReadingAdmin(ReadOnlyScopedAdmin):
         return obj is None and scope_of(request.user).kind in ("establishment", "company")
 
 
-class BillLineInline(admin.TabularInline):
-    model = BillLine
-    extra = 0
-    can_delete = False
-    fields = ("position", "label_ar", "label_en", "kwh", "unit_price", "amount")
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(Bill)
 class BillAdmin(ReadOnlyScopedAdmin):
     list_display = (
@@ -183,12 +172,39 @@ class BillAdmin(ReadOnlyScopedAdmin):
     list_filter = ("status", "estimated", "company")
     search_fields = ("number", "account__number")
     list_select_related = ("account", "cycle")
-    inlines = [BillLineInline]
     show_full_result_count = False
+    exclude = ("lines",)
+    readonly_fields = ("line_table",)
 
     @admin.display(description=_("total"))
     def amount(self, obj: Bill) -> str:
         return format_amount(obj.total + obj.adjusted)
+
+    @admin.display(description=_("lines"))
+    def line_table(self, obj: Bill) -> str:
+        """The bill's lines as printed: label, kWh, price per kWh, amount."""
+        arabic = (get_language() or "ar").startswith("ar")
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    line.label_ar if arabic else line.label_en,
+                    "" if line.kwh is None else line.kwh,
+                    "" if line.unit_price is None else format(line.unit_price.normalize(), "f"),
+                    format_amount(line.amount),
+                )
+                for line in obj.line_items
+            ),
+        )
+        return format_html(
+            "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
+            _("line"),
+            _("kWh"),
+            _("price per kWh"),
+            _("amount"),
+            rows,
+        )
 
     @admin.display(description=_("documents"))
     def documents(self, obj: Bill) -> str:

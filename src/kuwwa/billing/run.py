@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from kuwwa.accounts.models import Account, Meter
 from kuwwa.billing.models import Bill, BillingCycle, BillingRun, BillLine, MeterReading, Tariff
 from kuwwa.billing.readings import estimated_kwh, history_daily_kwh
-from kuwwa.billing.tariffs import tariff_compute, tariffs_in_force_map
+from kuwwa.billing.tariffs import TariffSpec, tariff_compute, tariff_spec, tariffs_in_force_map
 from kuwwa.core.audit import audit_record
 from kuwwa.core.bulk import bulk_insert
 from kuwwa.core.counters import counter_next
@@ -40,15 +40,20 @@ CHUNK = 1000
 BillingState = BillingCycle.State
 
 
-@dataclass(frozen=True)
-class LineDraft:
-    kind: str
-    code: str
-    label_ar: str
-    label_en: str
-    kwh: int | None
-    unit_price: Decimal | None
-    amount: int
+class _Lines(NamedTuple):
+    """A bill's lines, the same as JSON, and their total. Bills of the same tariff and
+    consumption share one instance, so `bulk_insert` encodes its JSON once per chunk."""
+
+    items: tuple[BillLine, ...]
+    json: list[dict[str, Any]]
+    total: int
+
+
+def _lines_of(items: tuple[BillLine, ...]) -> _Lines:
+    return _Lines(items, [line.as_json() for line in items], sum(line.amount for line in items))
+
+
+_NO_LINES = _lines_of(())
 
 
 class _Account(NamedTuple):
@@ -86,11 +91,11 @@ class _Draft:
     kwh: int
     estimated: bool
     tariff: Tariff
-    lines: list[LineDraft]
+    lines: _Lines = _NO_LINES  # priced once every draft of the chunk is known
 
     @property
     def total(self) -> int:
-        return sum(line.amount for line in self.lines)
+        return self.lines.total
 
 
 def bill_number(company_code: str, cycle: BillingCycle, seq: int) -> str:
@@ -98,7 +103,7 @@ def bill_number(company_code: str, cycle: BillingCycle, seq: int) -> str:
     return f"{company_code}{cycle.period_start:%Y%m}{seq:07d}"
 
 
-def _correction(account_id: int, kwh: int) -> LineDraft:
+def _correction(account_id: int, kwh: int) -> BillLine:
     """Credit for kWh over-billed on an earlier estimate, at that bill's average energy price."""
     last = (
         Bill.objects.filter(account_id=account_id, estimated=True)
@@ -108,12 +113,12 @@ def _correction(account_id: int, kwh: int) -> LineDraft:
     energy = 0
     billed_kwh = 0
     if last is not None:
-        energy = sum(line.amount for line in last.lines.all() if line.kind == BillLine.Kind.ENERGY)
+        energy = sum(line.amount for line in last.line_items if line.kind == BillLine.ENERGY)
         billed_kwh = last.consumption_kwh
     # Average energy price of the estimated bill, in major units per kWh.
     price = Decimal(energy) / billed_kwh / currency().factor if billed_kwh else Decimal(0)
-    return LineDraft(
-        kind=BillLine.Kind.CORRECTION,
+    return BillLine(
+        kind=BillLine.CORRECTION,
         code="estimate_correction",
         label_ar="تصحيح قراءة تقديرية سابقة",
         label_en="correction of an earlier estimated reading",
@@ -123,54 +128,57 @@ def _correction(account_id: int, kwh: int) -> LineDraft:
     )
 
 
-# Lines priced once per (tariff, kWh) for the whole run: bills share their consumption with
-# many others, and the lines are immutable.
-Priced = dict[tuple[int, int], tuple[LineDraft, ...]]
+@dataclass
+class _PriceBook:
+    """Lines priced once per (tariff, kWh) for the whole run, from each tariff's arithmetic
+    read once: bills share their consumption with many others, and lines are immutable."""
 
+    specs: dict[int, TariffSpec] = field(default_factory=dict)
+    priced: dict[tuple[int, int], _Lines] = field(default_factory=dict)
 
-def _lines(
-    tariff: Tariff, kwh: int, account_id: int, priced: Priced | None = None
-) -> list[LineDraft]:
-    key = (tariff.pk, max(kwh, 0))
-    found = priced.get(key) if priced is not None else None
-    if found is None:
-        found = tuple(
-            LineDraft(
-                kind=c.kind,
-                code=c.code,
-                label_ar=c.label_ar,
-                label_en=c.label_en,
-                kwh=c.kwh,
-                unit_price=c.unit_price,
-                amount=c.amount,
+    def lines(self, tariff: Tariff, kwh: int, account_id: int) -> _Lines:
+        key = (tariff.pk, max(kwh, 0))
+        found = self.priced.get(key)
+        if found is None:
+            spec = self.specs.get(tariff.pk)
+            if spec is None:
+                spec = self.specs[tariff.pk] = tariff_spec(tariff)
+            found = self.priced[key] = _lines_of(
+                tuple(
+                    BillLine(
+                        kind=c.kind,
+                        code=c.code,
+                        label_ar=c.label_ar,
+                        label_en=c.label_en,
+                        kwh=c.kwh,
+                        unit_price=c.unit_price,
+                        amount=c.amount,
+                    )
+                    for c in tariff_compute(tariff=spec, kwh=max(kwh, 0))
+                )
             )
-            for c in tariff_compute(tariff=tariff, kwh=max(kwh, 0))
-        )
-        if priced is not None:
-            priced[key] = found
-    lines = list(found)
-    if kwh < 0:
-        lines.append(_correction(account_id, kwh))
-    return lines
+        if kwh < 0:
+            return _lines_of((*found.items, _correction(account_id, kwh)))
+        return found
 
 
 def _drafts(
     accounts: list[_Account],
     cycle: BillingCycle,
     tariffs: dict[str, Tariff],
-    priced: Priced | None = None,
+    book: _PriceBook,
 ) -> list[_Draft]:
-    ids = [a.pk for a in accounts]
+    ids = frozenset(a.pk for a in accounts)  # a set: see kuwwa.core.lookups
     meters = {
         account_id: _Meter(*rest)
         for account_id, *rest in Meter.objects.filter(
-            account_id__in=ids, removed_on__isnull=True
+            account_id__any=ids, removed_on__isnull=True
         ).values_list(*_METER)
     }
     readings: dict[int, _Reading] = {}
     for account_id, *rest in (
         MeterReading.objects.filter(
-            account_id__in=ids, cycle=cycle, status=MeterReading.Status.ACCEPTED
+            account_id__any=ids, cycle=cycle, status=MeterReading.Status.ACCEPTED
         )
         .order_by("read_on", "pk")
         .values_list(*_READING)
@@ -178,7 +186,7 @@ def _drafts(
         readings[account_id] = _Reading(*rest)
     last_values = dict(
         MeterReading.objects.filter(
-            account_id__in=ids,
+            account_id__any=ids,
             status=MeterReading.Status.ACCEPTED,
             cycle__period_start__lt=cycle.period_start,
         )
@@ -190,7 +198,7 @@ def _drafts(
     if last_values:
         for meter_id, value in (
             MeterReading.objects.filter(
-                meter_id__in=list(last_values),
+                meter_id__any=frozenset(last_values),
                 status=MeterReading.Status.ACCEPTED,
                 cycle__period_start__lt=cycle.period_start,
             )
@@ -215,7 +223,7 @@ def _drafts(
                 else None
             )
             drafts.append(
-                _Draft(account, meter, reading, previous, reading.value, kwh, False, tariff, [])
+                _Draft(account, meter, reading, previous, reading.value, kwh, False, tariff)
             )
             continue
         kwh = estimated_kwh(daily=history.get(account.pk), days=cycle.days)
@@ -226,44 +234,57 @@ def _drafts(
             units = -(-kwh // meter.multiplier)  # round up to whole dial units
             current = (previous + units) % (10**meter.digits)
             kwh = units * meter.multiplier
-        drafts.append(_Draft(account, meter, None, previous, current, kwh, True, tariff, []))
+        drafts.append(_Draft(account, meter, None, previous, current, kwh, True, tariff))
     for draft in drafts:
-        draft.lines = _lines(draft.tariff, draft.kwh, draft.account.pk, priced)
+        draft.lines = book.lines(draft.tariff, draft.kwh, draft.account.pk)
     return drafts
 
 
-def _entry_spec(
-    company_id: int, bill_id: int, number: str, draft: _Draft, issue_date: dt.date
+def _chunk_entry(
+    company_id: int,
+    run_id: int,
+    numbers: list[str],
+    drafts: list[_Draft],
+    applied: list[int],
+    issue_date: dt.date,
 ) -> EntrySpec | None:
-    energy = fees = 0
-    for line in draft.lines:
-        if line.kind in ("energy", "correction"):
-            energy += line.amount
-        else:
-            fees += line.amount
-    total = energy + fees
-    if total == 0 and energy == 0:
+    """One journal entry for a chunk of bills (ADR 0010): each subscriber's receivable (or
+    credit, for a negative bill) on its own line, so the sub-ledger stays per subscriber;
+    revenue per category and fees summed. Credit the subscriber already had and that pays
+    the new bill moves from their credit to the bill in the same entry."""
+    revenue: dict[str, int] = {}
+    fees = 0
+    lines: list[Line] = []
+    for draft, credit in zip(drafts, applied, strict=True):
+        total = draft.lines.total
+        energy = sum(
+            line.amount
+            for line in draft.lines.items
+            if line.kind in (BillLine.ENERGY, BillLine.CORRECTION)
+        )
+        fees += total - energy
+        category = draft.account.category
+        revenue[category] = revenue.get(category, 0) - energy
+        account_id = draft.account.pk
+        if total < 0:
+            lines.append(Line(chart.SUBSCRIBER_CREDIT, total, account_id))
+        elif total - credit:
+            lines.append(Line(chart.RECEIVABLES, total - credit, account_id))
+        if credit:
+            lines.append(Line(chart.SUBSCRIBER_CREDIT, credit, account_id))
+    lines += [Line(chart.revenue(c), amount) for c, amount in sorted(revenue.items()) if amount]
+    if fees:
+        lines.append(Line(chart.FEES, -fees))
+    if not lines:
         return None
-    account_id = draft.account.pk
-    posting = [
-        Line(chart.revenue(draft.account.category), -energy) if energy else None,
-        Line(chart.FEES, -fees) if fees else None,
-        (
-            Line(chart.RECEIVABLES, total, account_id)
-            if total > 0
-            else Line(chart.SUBSCRIBER_CREDIT, total, account_id)
-            if total < 0
-            else None
-        ),
-    ]
     return EntrySpec(
         company_id=company_id,
-        kind="bill",
-        lines=[p for p in posting if p is not None],
+        kind="bills",
+        lines=lines,
         business_date=issue_date,
-        memo=f"bill {number}",
-        source_type="bill",
-        source_id=bill_id,
+        memo=f"bills {numbers[0]}–{numbers[-1]} ({len(numbers)})",
+        source_type="billing_run",
+        source_id=run_id,
     )
 
 
@@ -274,31 +295,13 @@ def _credits(company_id: int, account_ids: list[int]) -> dict[int, int]:
     rows = (
         Posting.objects.filter(
             company_id=company_id,
-            subscriber_id__in=account_ids,
+            subscriber_id__any=frozenset(account_ids),
             ledger_account__code=chart.SUBSCRIBER_CREDIT,
         )
         .values("subscriber_id")
         .annotate(total=Sum("amount"))
     )
     return {r["subscriber_id"]: -int(r["total"]) for r in rows if r["total"] and r["total"] < 0}
-
-
-def _credit_spec(
-    company_id: int, bill_id: int, number: str, account_id: int, applied: int, issue_date: dt.date
-) -> EntrySpec:
-    """Move the applied credit onto the bill: credit is used, the receivable is settled."""
-    return EntrySpec(
-        company_id=company_id,
-        kind="credit_applied",
-        lines=[
-            Line(chart.SUBSCRIBER_CREDIT, applied, account_id),
-            Line(chart.RECEIVABLES, -applied, account_id),
-        ],
-        business_date=issue_date,
-        memo=f"credit applied to bill {number}",
-        source_type="bill",
-        source_id=bill_id,
-    )
 
 
 _READING_FIELDS = (
@@ -314,6 +317,7 @@ _READING_FIELDS = (
     "consumption_kwh",
 )
 _BILL_FIELDS = (
+    "lines",
     "company_id",
     "account_id",
     "cycle_id",
@@ -332,18 +336,6 @@ _BILL_FIELDS = (
     "issue_date",
     "due_date",
 )
-_LINE_FIELDS = (
-    "company_id",
-    "bill_id",
-    "position",
-    "kind",
-    "code",
-    "label_ar",
-    "label_en",
-    "kwh",
-    "unit_price",
-    "amount",
-)
 
 
 def _status(total: int, applied: int) -> str:
@@ -352,8 +344,10 @@ def _status(total: int, applied: int) -> str:
     return Bill.Status.PARTLY_PAID.value if applied else Bill.Status.OPEN.value
 
 
-def _write_chunk(company: Company, cycle: BillingCycle, drafts: list[_Draft]) -> list[int]:
-    """Write a chunk's estimated readings, bills, lines and entries; returns the bill ids.
+def _write_chunk(
+    company: Company, cycle: BillingCycle, run_id: int, drafts: list[_Draft]
+) -> list[int]:
+    """Write a chunk's estimated readings, bills, lines and journal entry; returns the bill ids.
 
     Rows go in through `bulk_insert` (COPY on PostgreSQL) as plain tuples: at a million
     bills a run, building model instances and compiling INSERTs cost more than the database.
@@ -402,6 +396,7 @@ def _write_chunk(company: Company, cycle: BillingCycle, drafts: list[_Draft]) ->
         Bill,
         [
             (
+                d.lines.json,
                 company_id,
                 d.account.pk,
                 cycle_id,
@@ -424,35 +419,9 @@ def _write_chunk(company: Company, cycle: BillingCycle, drafts: list[_Draft]) ->
         ],
         fields=_BILL_FIELDS,
     )
-    bulk_insert(
-        BillLine,
-        [
-            (
-                company_id,
-                bill_id,
-                position,
-                line.kind,
-                line.code,
-                line.label_ar,
-                line.label_en,
-                line.kwh,
-                line.unit_price,
-                line.amount,
-            )
-            for bill_id, d in zip(bill_ids, drafts, strict=True)
-            for position, line in enumerate(d.lines, start=1)
-        ],
-        fields=_LINE_FIELDS,
-    )
-    # Each entry names its bill (source_type="bill", source_id=the bill's id).
-    rows = list(zip(bill_ids, numbers, drafts, applied, strict=True))
-    specs = [_entry_spec(company_id, pk, number, d, cycle.issue_date) for pk, number, d, _c in rows]
-    specs += [
-        _credit_spec(company_id, pk, number, d.account.pk, credit, cycle.issue_date)
-        for pk, number, d, credit in rows
-        if credit
-    ]
-    journal_post_bulk(specs=[s for s in specs if s is not None])
+    entry = _chunk_entry(company_id, run_id, numbers, drafts, applied, cycle.issue_date)
+    if entry is not None:
+        journal_post_bulk(specs=[entry])
     digest = hashlib.sha256(
         "\n".join(
             f"{number}:{d.account.pk}:{total}"
@@ -472,6 +441,18 @@ def _write_chunk(company: Company, cycle: BillingCycle, drafts: list[_Draft]) ->
         },
     )
     return bill_ids
+
+
+def _commit_without_waiting_for_disk() -> None:
+    """A chunk's commit does not wait for its WAL flush (PostgreSQL `synchronous_commit`
+    off, for this transaction only; ADR 0010). A crash can lose the last chunks committed
+    this way, never part of one, and anything durable that came after them — a payment of
+    one of their bills — flushed them with its own commit. The run then resumes after the
+    last chunk that survived and writes the same bills again."""
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
 
 
 @dataclass(frozen=True)
@@ -528,10 +509,11 @@ def billing_run(
             ]
         )
     tariffs = tariffs_in_force_map(cycle.period_end)
-    priced: Priced = {}
+    book = _PriceBook()
     created = skipped = 0
     while True:
         with transaction.atomic():
+            _commit_without_waiting_for_disk()
             run = BillingRun.objects.select_for_update().get(pk=run.pk)
             accounts = [
                 _Account(*row)
@@ -544,14 +526,14 @@ def billing_run(
             if not accounts:
                 break
             billed = set(
-                Bill.objects.filter(
-                    cycle=cycle, account_id__in=[a.pk for a in accounts]
+                Bill.objects.filter(  # the (company, account, cycle) unique index
+                    company=company, cycle=cycle, account_id__any=frozenset(a.pk for a in accounts)
                 ).values_list("account_id", flat=True)
             )
             todo = [a for a in accounts if a.pk not in billed]
-            drafts = _drafts(todo, cycle, tariffs, priced)
+            drafts = _drafts(todo, cycle, tariffs, book)
             skipped += len(todo) - len(drafts)
-            bills = _write_chunk(company, cycle, drafts)
+            bills = _write_chunk(company, cycle, run.pk, drafts)
             created += len(bills)
             run.last_account_id = accounts[-1].pk
             run.accounts_done += len(accounts)

@@ -31,11 +31,7 @@ def bills_outstanding_by_company() -> dict[int, int]:
 
 def bill_document(*, bill: Bill, credit: int = 0) -> BillDocument:
     """Everything a printed bill shows, from the stored bill (never recomputed)."""
-    bill = (
-        Bill.objects.select_related("company", "account", "cycle")
-        .prefetch_related("lines")
-        .get(pk=bill.pk)
-    )
+    bill = Bill.objects.select_related("company", "account", "cycle").get(pk=bill.pk)
     arrears = bill_outstanding_of_account(account_id=bill.account_id, before_bill=bill)
     lines = tuple(
         BillLineDoc(
@@ -45,7 +41,7 @@ def bill_document(*, bill: Bill, credit: int = 0) -> BillDocument:
             unit_price=line.unit_price,
             amount=line.amount,
         )
-        for line in bill.lines.all()
+        for line in bill.line_items
     )
     due_now = max(bill.outstanding + arrears - credit, 0)
     return BillDocument(

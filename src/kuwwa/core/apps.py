@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
     name = "kuwwa.core"
     label = "core"
     verbose_name = _("Audit and core")
+
+    def ready(self) -> None:
+        from kuwwa.core import lookups  # noqa: F401  (registers `__any`)

@@ -6,10 +6,59 @@ since is kept in `paid` and `adjusted`, and corrections are Adjustments posted t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class BillLine:
+    """One line of a bill: a tariff band (kWh at a price), a fixed charge or fee (no kWh, no
+    price), or the correction of an earlier estimate. A bill's lines are written once with it
+    and only ever read with it, so they live inside the bill row as JSON (ADR 0010);
+    `unit_price` is kept as a decimal string there, exactly as the tariff has it."""
+
+    kind: str
+    code: str
+    label_ar: str
+    label_en: str
+    kwh: int | None
+    unit_price: Decimal | None  # pounds (major units) per kWh
+    amount: int  # minor units
+
+    ENERGY: ClassVar[str] = "energy"
+    CHARGE: ClassVar[str] = "charge"
+    FEE: ClassVar[str] = "fee"
+    CORRECTION: ClassVar[str] = "correction"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "code": self.code,
+            "label_ar": self.label_ar,
+            "label_en": self.label_en,
+            "kwh": self.kwh,
+            "unit_price": None if self.unit_price is None else str(self.unit_price),
+            "amount": self.amount,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BillLine:
+        price = data.get("unit_price")
+        return cls(
+            kind=data["kind"],
+            code=data["code"],
+            label_ar=data["label_ar"],
+            label_en=data["label_en"],
+            kwh=data.get("kwh"),
+            unit_price=None if price is None else Decimal(price),
+            amount=int(data["amount"]),
+        )
 
 
 class Bill(models.Model):
@@ -54,6 +103,9 @@ class Bill(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=Status.choices)
     issue_date = models.DateField(_("issue date"))
     due_date = models.DateField(_("due date"))
+    lines = models.JSONField(
+        _("lines"), default=list, help_text="BillLine.as_json() of each line, in order"
+    )
 
     class Meta:
         verbose_name = _("bill")
@@ -77,38 +129,16 @@ class Bill(models.Model):
         return self.number
 
     @property
+    def line_items(self) -> list[BillLine]:
+        """The bill's lines, in the order printed."""
+        return [BillLine.from_json(line) for line in self.lines]
+
+    @property
     def outstanding(self) -> int:
         """What is still due on this bill, in minor units."""
         if self.status == self.Status.CANCELLED:
             return 0
         return max(self.total + self.adjusted - self.paid, 0)
-
-
-class BillLine(models.Model):
-    class Kind(models.TextChoices):
-        ENERGY = "energy", _("energy")
-        CHARGE = "charge", _("fixed charge")
-        FEE = "fee", _("fee")
-        CORRECTION = "correction", _("estimate correction")
-
-    company = models.ForeignKey("organizations.Company", on_delete=models.PROTECT)
-    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="lines")
-    position = models.PositiveSmallIntegerField()
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    code = models.CharField(max_length=32)
-    label_ar = models.CharField(max_length=120)
-    label_en = models.CharField(max_length=120)
-    kwh = models.BigIntegerField(null=True, blank=True)
-    unit_price = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
-    amount = models.BigIntegerField()
-
-    class Meta:
-        verbose_name = _("bill line")
-        verbose_name_plural = _("bill lines")
-        ordering = ["bill", "position"]
-
-    def __str__(self) -> str:
-        return f"{self.bill_id}#{self.position}"
 
 
 class BillingRun(models.Model):

@@ -1,13 +1,15 @@
 """`kuwwa billing-run --company 01 --cycle 2026-06`: bill a cycle, with a progress bar."""
 
-import subprocess
-import sys
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connections
+from django.db.models import Count
 from tqdm import tqdm
 
+from kuwwa.accounts.models import Account
 from kuwwa.billing.models import BillingCycle
 from kuwwa.billing.run import CHUNK, billing_run
 from kuwwa.core.errors import ApplicationError
@@ -65,24 +67,59 @@ class Command(BaseCommand):
             )
 
     def _all(self, options: dict[str, Any]) -> None:
-        """Each company in its own process, `--jobs` at a time: companies never share rows, so
-        their runs do not wait on each other and use every core."""
-        codes = [
-            c.code
-            for c in Company.objects.distribution()
-            if BillingCycle.objects.filter(company=c, code=options["cycle"]).exists()
-        ]
-        command = [sys.executable, "-m", "kuwwa.cli", "billing-run", "--cycle", options["cycle"]]
-        command += ["--chunk", str(options["chunk"]), "--no-progress"]
+        """Companies never share rows, so their runs do not wait on each other: `--jobs`
+        worker processes take the companies one at a time, largest first, and use every core.
+        A company that fails is reported; running the command again resumes it."""
+        cycles = {
+            c.pk: c for c in BillingCycle.objects.filter(code=options["cycle"]).select_related()
+        }
+        sizes = dict(
+            Account.objects.filter(status=Account.Status.ACTIVE)
+            .values("company")
+            .annotate(n=Count("pk"))
+            .values_list("company", "n")
+        )
+        todo = sorted(
+            (
+                (c.code, c.pk)
+                for c in Company.objects.distribution()
+                if any(cycle.company_id == c.pk for cycle in cycles.values())
+            ),
+            key=lambda item: -sizes.get(item[1], 0),
+        )
+        chunk = max(1, options["chunk"])
+        connections.close_all()  # forked workers open their own connections
         failed = []
-        with ThreadPoolExecutor(max_workers=max(1, options["jobs"])) as pool:
-            results = pool.map(
-                lambda code: (code, subprocess.run([*command, "--company", code], check=False)),  # noqa: S603
-                codes,
-            )
-            for code, result in results:
-                if result.returncode:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=max(1, options["jobs"]), mp_context=context) as pool:
+            futures = {
+                pool.submit(_bill_company, code, options["cycle"], chunk): code
+                for code, _pk in todo
+            }
+            for future in as_completed(futures):
+                code = futures[future]
+                try:
+                    created, skipped = future.result()
+                except Exception as exc:  # reported, the others go on; a rerun resumes it
                     failed.append(code)
+                    self.stderr.write(f"{code}: {exc}")
+                    continue
+                self.stdout.write(f"{code}: {created} bills created")
+                if skipped:
+                    self.stderr.write(
+                        f"{code}: {skipped} accounts skipped: no tariff in force for their category"
+                    )
         if failed:
             raise CommandError(f"billing failed for companies {', '.join(failed)}; run them again")
-        self.stdout.write(f"{len(codes)} companies billed")
+        self.stdout.write(f"{len(todo)} companies billed")
+
+
+def _bill_company(code: str, cycle_code: str, chunk: int) -> tuple[int, int]:
+    """One company's run in a worker process: (bills created, accounts skipped)."""
+    try:
+        company = Company.objects.distribution().get(code=code)
+        cycle = BillingCycle.objects.get(company=company, code=cycle_code)
+        result = billing_run(actor=None, company=company, cycle=cycle, chunk=chunk)
+        return result.bills_created, result.skipped_no_tariff
+    finally:
+        connections.close_all()
