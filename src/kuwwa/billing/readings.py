@@ -23,6 +23,7 @@ from kuwwa.billing.cycles import cycle_for_reading
 from kuwwa.billing.models import Bill, BillingCycle, MeterReading
 from kuwwa.core.audit import audit_record
 from kuwwa.core.errors import ApplicationError, Conflict, ValidationFailed
+from kuwwa.core.lookups import among
 
 Status = MeterReading.Status
 Source = MeterReading.Source
@@ -240,15 +241,15 @@ def estimated_kwh(*, daily: Decimal | None, days: int) -> int:
 
 def history_daily_kwh(*, account_ids: list[int], before: dt.date) -> dict[int, Decimal]:
     """Trailing average kWh per day for many accounts in one query (billing run)."""
-    ids = frozenset(account_ids)  # a set: see kuwwa.core.lookups
+    ids = list(account_ids)
     rows = (
-        Bill.objects.filter(account_id__any=ids, cycle__period_start__lt=before)
+        Bill.objects.filter(among("account_id", ids), cycle__period_start__lt=before)
         .values("account_id")
         .annotate(kwh=Sum("consumption_kwh"))
     )
-    days = Bill.objects.filter(account_id__any=ids, cycle__period_start__lt=before).values_list(
-        "account_id", "cycle__period_start", "cycle__period_end"
-    )
+    days = Bill.objects.filter(
+        among("account_id", ids), cycle__period_start__lt=before
+    ).values_list("account_id", "cycle__period_start", "cycle__period_end")
     total_days: dict[int, int] = {}
     for account_id, start, end in days:
         total_days[account_id] = total_days.get(account_id, 0) + (end - start).days + 1

@@ -30,6 +30,7 @@ from kuwwa.core.audit import audit_record
 from kuwwa.core.bulk import bulk_insert
 from kuwwa.core.counters import counter_next
 from kuwwa.core.errors import Conflict
+from kuwwa.core.lookups import among
 from kuwwa.core.money import currency, round_to_minor
 from kuwwa.ledger import chart
 from kuwwa.ledger.models import Posting
@@ -129,9 +130,10 @@ def _correction(account_id: int, kwh: int) -> BillLine:
 
 
 @dataclass
-class _PriceBook:
-    """Lines priced once per (tariff, kWh) for the whole run, from each tariff's arithmetic
-    read once: bills share their consumption with many others, and lines are immutable."""
+class PriceBook:
+    """Lines priced once per (tariff, kWh), from each tariff's arithmetic read once: bills
+    share their consumption with many others, and lines are immutable. One per run, or one
+    shared by the runs of one command (`billing-run --company all` keeps one per worker)."""
 
     specs: dict[int, TariffSpec] = field(default_factory=dict)
     priced: dict[tuple[int, int], _Lines] = field(default_factory=dict)
@@ -166,19 +168,19 @@ def _drafts(
     accounts: list[_Account],
     cycle: BillingCycle,
     tariffs: dict[str, Tariff],
-    book: _PriceBook,
+    book: PriceBook,
 ) -> list[_Draft]:
-    ids = frozenset(a.pk for a in accounts)  # a set: see kuwwa.core.lookups
+    ids = [a.pk for a in accounts]
     meters = {
         account_id: _Meter(*rest)
         for account_id, *rest in Meter.objects.filter(
-            account_id__any=ids, removed_on__isnull=True
+            among("account_id", ids), removed_on__isnull=True
         ).values_list(*_METER)
     }
     readings: dict[int, _Reading] = {}
     for account_id, *rest in (
         MeterReading.objects.filter(
-            account_id__any=ids, cycle=cycle, status=MeterReading.Status.ACCEPTED
+            among("account_id", ids), cycle=cycle, status=MeterReading.Status.ACCEPTED
         )
         .order_by("read_on", "pk")
         .values_list(*_READING)
@@ -186,7 +188,7 @@ def _drafts(
         readings[account_id] = _Reading(*rest)
     last_values = dict(
         MeterReading.objects.filter(
-            account_id__any=ids,
+            among("account_id", ids),
             status=MeterReading.Status.ACCEPTED,
             cycle__period_start__lt=cycle.period_start,
         )
@@ -198,7 +200,7 @@ def _drafts(
     if last_values:
         for meter_id, value in (
             MeterReading.objects.filter(
-                meter_id__any=frozenset(last_values),
+                among("meter_id", list(last_values)),
                 status=MeterReading.Status.ACCEPTED,
                 cycle__period_start__lt=cycle.period_start,
             )
@@ -294,8 +296,8 @@ def _credits(company_id: int, account_ids: list[int]) -> dict[int, int]:
         return {}
     rows = (
         Posting.objects.filter(
+            among("subscriber_id", account_ids),
             company_id=company_id,
-            subscriber_id__any=frozenset(account_ids),
             ledger_account__code=chart.SUBSCRIBER_CREDIT,
         )
         .values("subscriber_id")
@@ -469,6 +471,7 @@ def billing_run(
     cycle: BillingCycle,
     chunk: int = CHUNK,
     progress: Callable[[int, int], object] | None = None,
+    prices: PriceBook | None = None,
 ) -> RunResult:
     """Bill every active account of the company for the cycle (resumable, idempotent)."""
     if cycle.company_id != company.pk:
@@ -509,7 +512,7 @@ def billing_run(
             ]
         )
     tariffs = tariffs_in_force_map(cycle.period_end)
-    book = _PriceBook()
+    book = prices if prices is not None else PriceBook()
     created = skipped = 0
     while True:
         with transaction.atomic():
@@ -527,7 +530,7 @@ def billing_run(
                 break
             billed = set(
                 Bill.objects.filter(  # the (company, account, cycle) unique index
-                    company=company, cycle=cycle, account_id__any=frozenset(a.pk for a in accounts)
+                    among("account_id", [a.pk for a in accounts]), company=company, cycle=cycle
                 ).values_list("account_id", flat=True)
             )
             todo = [a for a in accounts if a.pk not in billed]

@@ -11,7 +11,7 @@ from tqdm import tqdm
 
 from kuwwa.accounts.models import Account
 from kuwwa.billing.models import BillingCycle
-from kuwwa.billing.run import CHUNK, billing_run
+from kuwwa.billing.run import CHUNK, PriceBook, billing_run
 from kuwwa.core.errors import ApplicationError
 from kuwwa.organizations.models import Company
 
@@ -114,12 +114,16 @@ class Command(BaseCommand):
         self.stdout.write(f"{len(todo)} companies billed")
 
 
+# Each worker process prices a (tariff, kWh) once for all the companies it bills.
+_PRICES = PriceBook()
+
+
 def _bill_company(code: str, cycle_code: str, chunk: int) -> tuple[int, int]:
     """One company's run in a worker process: (bills created, accounts skipped)."""
     try:
         company = Company.objects.distribution().get(code=code)
         cycle = BillingCycle.objects.get(company=company, code=cycle_code)
-        result = billing_run(actor=None, company=company, cycle=cycle, chunk=chunk)
+        result = billing_run(actor=None, company=company, cycle=cycle, chunk=chunk, prices=_PRICES)
         return result.bills_created, result.skipped_no_tariff
     finally:
         connections.close_all()
