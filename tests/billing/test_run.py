@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.test import Client
 
 from kuwwa.accounts.demo import demo_accounts_load
 from kuwwa.accounts.models import Account
@@ -247,3 +248,21 @@ def test_a_killed_billing_process_is_finished_by_a_rerun(tmp_path: Path) -> None
         numbers = [r[0] for r in db.execute("SELECT number FROM billing_bill ORDER BY account_id")]
     assert bills == distinct == active
     assert [int(n[-7:]) for n in numbers] == list(range(1, active + 1))
+
+
+def test_the_back_office_shows_a_bills_lines(make_account, open_cycle, in_window, make_user):
+    account = make_account("01")
+    cycle = open_cycle()
+    reading_submit(
+        actor=None, account=account, value=450, read_on=in_window(cycle), source="reader"
+    )
+    billing_run(actor=None, company=account.company, cycle=cycle)
+    bill = Bill.objects.get(account=account, cycle=cycle)
+    client = Client()
+    client.force_login(make_user(None))  # only the establishment's superusers see bills here
+    page = client.get(f"/admin/billing/bill/{bill.pk}/change/", headers={"accept-language": "ar"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    for line in bill.line_items:
+        assert line.label_ar in html
+    assert "<td>300</td><td>600</td>" in html and "<td>150</td><td>1400</td>" in html
