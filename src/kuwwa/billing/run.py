@@ -108,6 +108,7 @@ def _correction(account_id: int, kwh: int) -> BillLine:
     """Credit for kWh over-billed on an earlier estimate, at that bill's average energy price."""
     last = (
         Bill.objects.filter(account_id=account_id, estimated=True)
+        .defer(None)
         .order_by("-cycle__period_start")
         .first()
     )

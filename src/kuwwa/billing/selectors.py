@@ -31,7 +31,7 @@ def bills_outstanding_by_company() -> dict[int, int]:
 
 def bill_document(*, bill: Bill, credit: int = 0) -> BillDocument:
     """Everything a printed bill shows, from the stored bill (never recomputed)."""
-    bill = Bill.objects.select_related("company", "account", "cycle").get(pk=bill.pk)
+    bill = Bill.objects.select_related("company", "account", "cycle").defer(None).get(pk=bill.pk)
     arrears = bill_outstanding_of_account(account_id=bill.account_id, before_bill=bill)
     lines = tuple(
         BillLineDoc(

@@ -61,6 +61,14 @@ class BillLine:
         )
 
 
+class BillManager(models.Manager["Bill"]):
+    """Bills without their lines unless asked (`.defer(None)`): inquiries, payments and
+    reports read bills by the dozen and never show lines; only the bill's document does."""
+
+    def get_queryset(self) -> models.QuerySet[Bill]:
+        return super().get_queryset().defer("lines")
+
+
 class Bill(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("open")
@@ -106,6 +114,8 @@ class Bill(models.Model):
     lines = models.JSONField(
         _("lines"), default=list, help_text="BillLine.as_json() of each line, in order"
     )
+
+    objects = BillManager()
 
     class Meta:
         verbose_name = _("bill")
