@@ -26,16 +26,19 @@ def fresh_database(server_url: str | None, name: str) -> None:
         import psycopg
 
         base = server_url.rsplit("/", 1)[0]
-        admin = psycopg.connect(f"{base}/postgres", autocommit=True)
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            admin.execute(f'CREATE DATABASE "{name}"')
         os.environ["DATABASE_URL"] = f"{base}/{name}"
 
         def drop() -> None:
             from django.db import connections
 
             connections.close_all()
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            # A connection of its own: one kept from the start would not survive a server
+            # restart (bench/chaos.py restarts PostgreSQL) and the database would stay behind.
+            with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
         atexit.register(drop)
     else:
