@@ -68,7 +68,7 @@ def main() -> None:
     elapsed = time.perf_counter() - start
     bills = Bill.objects.count()
     per_s = bills / elapsed
-    lines = sum(len(lines) for lines in Bill.objects.values_list("lines", flat=True).iterator())
+    lines = sum(len(items) for items in Bill.objects.values_list("lines", flat=True).iterator())
     postings = Posting.objects.count()
     assert bills == BillingRun.objects.aggregate(n=Sum("bills_created"))["n"]
     ref_per_s = reference_rows_per_s(bills)

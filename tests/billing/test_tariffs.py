@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from kuwwa.accounts.models import Category
 from kuwwa.billing import tariffs as tariffs_module
-from kuwwa.billing.models import Tariff, TariffBand, TariffCharge
+from kuwwa.billing.models import BillLine, Tariff, TariffBand, TariffCharge
 from kuwwa.billing.tariffs import (
     CHARGE,
     FEE,
@@ -25,7 +25,6 @@ from kuwwa.billing.tariffs import (
     SLAB,
     BandSpec,
     ChargeSpec,
-    ComputedLine,
     NoTariffInForce,
     TariffSpec,
     tariff_compute,
@@ -47,7 +46,7 @@ def household(method: str = MARGINAL, *charges: ChargeSpec) -> TariffSpec:
     return TariffSpec(method, HOUSEHOLD_BANDS, (METER_RENT, *charges))
 
 
-def energy(lines: list[ComputedLine]) -> list[tuple[str, int | None, int]]:
+def energy(lines: list[BillLine]) -> list[tuple[str, int | None, int]]:
     return [(x.code, x.kwh, x.amount) for x in lines if x.kind == "energy"]
 
 
@@ -66,9 +65,7 @@ def energy(lines: list[ComputedLine]) -> list[tuple[str, int | None, int]]:
 def test_marginal_at_the_band_edges(kwh: int, expected: list[Any]) -> None:
     lines = tariff_compute(tariff=household(), kwh=kwh)
     assert energy(lines) == expected
-    assert lines[-1] == ComputedLine(
-        "charge", "meter_rent", "أجرة العداد", "meter rent", None, None, 0
-    )
+    assert lines[-1] == BillLine("charge", "meter_rent", "أجرة العداد", "meter rent", None, None, 0)
 
 
 def test_the_worked_example_of_the_docs() -> None:

@@ -241,14 +241,13 @@ def estimated_kwh(*, daily: Decimal | None, days: int) -> int:
 
 def history_daily_kwh(*, account_ids: list[int], before: dt.date) -> dict[int, Decimal]:
     """Trailing average kWh per day for many accounts in one query (billing run)."""
-    ids = list(account_ids)
     rows = (
-        Bill.objects.filter(among("account_id", ids), cycle__period_start__lt=before)
+        Bill.objects.filter(among("account_id", account_ids), cycle__period_start__lt=before)
         .values("account_id")
         .annotate(kwh=Sum("consumption_kwh"))
     )
     days = Bill.objects.filter(
-        among("account_id", ids), cycle__period_start__lt=before
+        among("account_id", account_ids), cycle__period_start__lt=before
     ).values_list("account_id", "cycle__period_start", "cycle__period_end")
     total_days: dict[int, int] = {}
     for account_id, start, end in days:

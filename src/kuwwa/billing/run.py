@@ -42,16 +42,26 @@ BillingState = BillingCycle.State
 
 
 class _Lines(NamedTuple):
-    """A bill's lines, the same as JSON, and their total. Bills of the same tariff and
-    consumption share one instance, so `bulk_insert` encodes its JSON once per chunk."""
+    """A bill's lines, the same as JSON, their total and its energy part (the rest is fixed
+    charges and fees). Bills of the same tariff and consumption share one instance, so these
+    are worked out, and `bulk_insert` encodes the JSON, once per (tariff, kWh)."""
 
     items: tuple[BillLine, ...]
     json: list[dict[str, Any]]
     total: int
+    energy: int
+
+
+_ENERGY_KINDS = (BillLine.ENERGY, BillLine.CORRECTION)
 
 
 def _lines_of(items: tuple[BillLine, ...]) -> _Lines:
-    return _Lines(items, [line.as_json() for line in items], sum(line.amount for line in items))
+    return _Lines(
+        items,
+        [line.as_json() for line in items],
+        sum(line.amount for line in items),
+        sum(line.amount for line in items if line.kind in _ENERGY_KINDS),
+    )
 
 
 _NO_LINES = _lines_of(())
@@ -147,18 +157,7 @@ class PriceBook:
             if spec is None:
                 spec = self.specs[tariff.pk] = tariff_spec(tariff)
             found = self.priced[key] = _lines_of(
-                tuple(
-                    BillLine(
-                        kind=c.kind,
-                        code=c.code,
-                        label_ar=c.label_ar,
-                        label_en=c.label_en,
-                        kwh=c.kwh,
-                        unit_price=c.unit_price,
-                        amount=c.amount,
-                    )
-                    for c in tariff_compute(tariff=spec, kwh=max(kwh, 0))
-                )
+                tuple(tariff_compute(tariff=spec, kwh=max(kwh, 0)))
             )
         if kwh < 0:
             return _lines_of((*found.items, _correction(account_id, kwh)))
@@ -259,12 +258,7 @@ def _chunk_entry(
     fees = 0
     lines: list[Line] = []
     for draft, credit in zip(drafts, applied, strict=True):
-        total = draft.lines.total
-        energy = sum(
-            line.amount
-            for line in draft.lines.items
-            if line.kind in (BillLine.ENERGY, BillLine.CORRECTION)
-        )
+        total, energy = draft.lines.total, draft.lines.energy
         fees += total - energy
         category = draft.account.category
         revenue[category] = revenue.get(category, 0) - energy

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kuwwa.accounts.models import Category
-from kuwwa.billing.models import Tariff, TariffBand, TariffCharge
+from kuwwa.billing.models import BillLine, Tariff, TariffBand, TariffCharge
 from kuwwa.core.audit import audit_record
 from kuwwa.core.errors import ApplicationError, PermissionDenied, ValidationFailed
 from kuwwa.core.money import MAX_MINOR, currency, round_to_minor
@@ -72,19 +72,6 @@ class TariffSpec:
     method: str
     bands: tuple[BandSpec, ...]
     charges: tuple[ChargeSpec, ...] = ()
-
-
-@dataclass(frozen=True)
-class ComputedLine:
-    """One line of a bill: amounts in minor units, unit prices in major units per kWh."""
-
-    kind: str  # "energy" | "charge" | "fee"
-    code: str
-    label_ar: str
-    label_en: str
-    kwh: int | None
-    unit_price: Decimal | None
-    amount: int
 
 
 def tariff_spec(tariff: Tariff) -> TariffSpec:
@@ -195,13 +182,13 @@ def _band_labels(n: int, band: BandSpec) -> tuple[str, str]:
     )
 
 
-def _energy_line(n: int, band: BandSpec, kwh: int) -> ComputedLine:
+def _energy_line(n: int, band: BandSpec, kwh: int) -> BillLine:
     label_ar, label_en = _band_labels(n, band)
     amount = round_to_minor(Decimal(kwh) * band.price)
-    return ComputedLine("energy", f"band-{n}", label_ar, label_en, kwh, band.price, amount)
+    return BillLine("energy", f"band-{n}", label_ar, label_en, kwh, band.price, amount)
 
 
-def _energy_lines(method: str, bands: tuple[BandSpec, ...], kwh: int) -> list[ComputedLine]:
+def _energy_lines(method: str, bands: tuple[BandSpec, ...], kwh: int) -> list[BillLine]:
     if method == SLAB:
         n = next(i for i, b in enumerate(bands, 1) if b.to_kwh is None or kwh <= b.to_kwh)
         return [_energy_line(n, bands[n - 1], kwh)]
@@ -214,17 +201,15 @@ def _energy_lines(method: str, bands: tuple[BandSpec, ...], kwh: int) -> list[Co
     return lines
 
 
-def _charge_line(charge: ChargeSpec, energy_minor: int) -> ComputedLine:
+def _charge_line(charge: ChargeSpec, energy_minor: int) -> BillLine:
     amount = charge.amount
     if charge.percent is not None:
         energy_major = Decimal(energy_minor) / currency().factor
         amount = round_to_minor(energy_major * Decimal(charge.percent) / 100)
-    return ComputedLine(
-        charge.kind, charge.code, charge.label_ar, charge.label_en, None, None, amount
-    )
+    return BillLine(charge.kind, charge.code, charge.label_ar, charge.label_en, None, None, amount)
 
 
-def tariff_compute(*, tariff: Tariff | TariffSpec, kwh: int) -> list[ComputedLine]:
+def tariff_compute(*, tariff: Tariff | TariffSpec, kwh: int) -> list[BillLine]:
     """The lines of a bill for `kwh` of one cycle: energy (a line per band used, or one line
     at the slab reached), then each fixed charge (even 0), then fees. Pure and exact."""
     if isinstance(kwh, bool) or not isinstance(kwh, int) or kwh < 0:

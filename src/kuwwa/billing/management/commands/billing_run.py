@@ -70,31 +70,29 @@ class Command(BaseCommand):
         """Companies never share rows, so their runs do not wait on each other: `--jobs`
         worker processes take the companies one at a time, largest first, and use every core.
         A company that fails is reported; running the command again resumes it."""
-        cycles = {
-            c.pk: c for c in BillingCycle.objects.filter(code=options["cycle"]).select_related()
-        }
+        with_cycle = set(
+            BillingCycle.objects.filter(code=options["cycle"]).values_list("company_id", flat=True)
+        )
         sizes = dict(
             Account.objects.filter(status=Account.Status.ACTIVE)
             .values("company")
             .annotate(n=Count("pk"))
             .values_list("company", "n")
         )
-        todo = sorted(
-            (
-                (c.code, c.pk)
-                for c in Company.objects.distribution()
-                if any(cycle.company_id == c.pk for cycle in cycles.values())
-            ),
-            key=lambda item: -sizes.get(item[1], 0),
-        )
+        todo = [
+            c.code
+            for c in sorted(
+                Company.objects.distribution().filter(pk__in=with_cycle),
+                key=lambda c: -sizes.get(c.pk, 0),
+            )
+        ]
         chunk = max(1, options["chunk"])
         connections.close_all()  # forked workers open their own connections
         failed = []
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=max(1, options["jobs"]), mp_context=context) as pool:
             futures = {
-                pool.submit(_bill_company, code, options["cycle"], chunk): code
-                for code, _pk in todo
+                pool.submit(_bill_company, code, options["cycle"], chunk): code for code in todo
             }
             for future in as_completed(futures):
                 code = futures[future]
