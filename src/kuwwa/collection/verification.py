@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +23,7 @@ from kuwwa.collection.receipts import CANONICAL_VERSION, receipt_canonical
 from kuwwa.core import signing
 from kuwwa.core.digits import to_latin_digits
 from kuwwa.core.errors import ApplicationError
+from kuwwa.core.throttle import throttle_add
 from kuwwa.organizations.models import Company
 
 Status = Literal["authentic", "reversed", "not_authentic", "unknown"]
@@ -226,19 +226,11 @@ def receipt_verify_any(
 
 
 def lookup_throttle(*, client: str) -> None:
-    """At most KUWWA_VERIFY_PER_MINUTE lookups per client per minute (fixed window, cache).
+    """At most KUWWA_VERIFY_PER_MINUTE lookups per client in any minute (sliding window).
 
     Raises TooManyLookups over the limit. Shared by the page and the API, so switching
     between them does not double the allowance.
     """
     limit = int(getattr(settings, "KUWWA_VERIFY_PER_MINUTE", 30))
-    window = int(dt.datetime.now(dt.UTC).timestamp()) // 60
-    key = f"kuwwa:verify:{client}:{window}"
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=120)
-        count = 1
-    if count > limit:
+    if throttle_add(bucket="verify", who=client, window=60) > limit:
         raise TooManyLookups()

@@ -32,7 +32,7 @@ def sign_in_code_send(*, phone_text: str) -> str:
     """Send a sign-in code to the phone; returns the normalised phone."""
     phone = phone_parse(phone_text)
     throttle_hit(
-        bucket="signin",
+        bucket="portal:signin",
         who=phone,
         allowed=limit("CODES_PER_HOUR", 3),
         window=HOUR,

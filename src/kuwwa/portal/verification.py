@@ -63,7 +63,7 @@ def account_verify_meter(*, account: Account, suffix: str) -> bool:
 def account_code_send(*, account: Account) -> None:
     """Send a code to the account's registered mobile, if it has one (the visitor is not told)."""
     throttle_hit(
-        bucket="code",
+        bucket="portal:code",
         who=account.number,
         allowed=limit("CODES_PER_HOUR", 3),
         window=HOUR,
