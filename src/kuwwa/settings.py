@@ -194,9 +194,13 @@ KUWWA_SMS_HTTP_TOKEN = os.environ.get("KUWWA_SMS_HTTP_TOKEN", "")
 KUWWA_SMS_SENDER = os.environ.get("KUWWA_SMS_SENDER", "Kuwwa")
 # On PostgreSQL, payments go through the kuwwa_payment_post function (ADR 0008); 0 = the ORM path.
 KUWWA_PAYMENT_SQL = os.environ.get("KUWWA_PAYMENT_SQL", "1") != "0"
-# The function's call is a prepared statement of each connection; turn off behind a pooler in
-# transaction mode that does not keep prepared statements (PgBouncer before 1.21).
-KUWWA_PAYMENT_PREPARED = os.environ.get("KUWWA_PAYMENT_PREPARED", "1") != "0"
+# The hot statements (the payment function's call, the partner API's key, nonce, inquiry and
+# idempotency statements) are prepared statements of each connection (kuwwa.core.hotsql); turn
+# off behind a pooler in transaction mode that does not keep prepared statements (PgBouncer
+# before 1.21). KUWWA_PAYMENT_PREPARED is its former name, still read.
+KUWWA_DB_PREPARED = (
+    os.environ.get("KUWWA_DB_PREPARED", os.environ.get("KUWWA_PAYMENT_PREPARED", "1")) != "0"
+)
 
 
 def _cutoff(value: str) -> dt.time | None:

@@ -172,8 +172,8 @@ def test_what_the_sql_path_returns_is_what_it_stored(
     settings, billed_account, cashier, counter_request, prepared
 ):
     """The payment and receipt the counter shows right away are the rows in the database; the
-    call is a prepared statement of the connection unless KUWWA_PAYMENT_PREPARED is off."""
-    settings.KUWWA_PAYMENT_PREPARED = prepared
+    call is a prepared statement of the connection unless KUWWA_DB_PREPARED is off."""
+    settings.KUWWA_DB_PREPARED = prepared
     account = billed_account("01")
     for amount in (40_00, 30_00):
         result = payment_create(actor=cashier, request=counter_request(account, amount))
@@ -183,6 +183,10 @@ def test_what_the_sql_path_returns_is_what_it_stored(
         assert [getattr(returned, f) for f in fields] == [getattr(stored, f) for f in fields]
         assert returned._state.adding is False
     assert result.payment.center == counter_request(account, 1).center  # cached, no query
+    owner = result.payment.company  # the function's own row of the company: no query
+    fields = [f.attname for f in owner._meta.concrete_fields]
+    stored_owner = type(owner).objects.get(pk=owner.pk)
+    assert [getattr(owner, f) for f in fields] == [getattr(stored_owner, f) for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%%kuwwa_payment_post%%'"

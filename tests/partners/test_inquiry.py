@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import quote
 
 import pytest
+from django.utils import timezone
 
 from kuwwa.billing.models import Bill
 from kuwwa.organizations.models import Company
@@ -82,4 +84,42 @@ def test_nothing_due_allows_only_payment_to_credit(bank, make_account) -> None:
     account = make_account("05")
     body = bank.get(f"/accounts/{account.number}").json()
     assert body["amount_due"] == 0 and body["open_bills"] == []
+    assert body["allowed_amounts"]["to_credit_only"] is True
+
+
+def test_inquiry_agrees_with_the_back_office_after_part_and_over_payments(
+    bank, billed_account
+) -> None:
+    """The partner sees what the company's own staff see: what each bill still owes, in
+    order, the subscriber's credit, and which bills are overdue."""
+    from kuwwa.collection.inquiry import account_summary
+
+    account = billed_account("03", kwh=(300, 200))
+    first, second = Bill.objects.filter(account=account).order_by("cycle__period_start")
+    Bill.objects.filter(pk=first.pk).update(due_date=timezone.localdate() - dt.timedelta(days=1))
+    Bill.objects.filter(pk=second.pk).update(due_date=timezone.localdate())  # due today: not late
+    part = first.total // 3
+    paid = bank.post(
+        "/payments",
+        {"account_number": account.number, "amount": part},
+        headers={"Idempotency-Key": "PART-1"},
+    )
+    assert paid.status_code == 201, paid.content
+    body = bank.get(f"/accounts/{account.number}").json()
+    assert [(b["number"], b["outstanding"], b["overdue"]) for b in body["open_bills"]] == [
+        (first.number, first.total - part, True),
+        (second.number, second.total, False),
+    ]
+    assert body["amount_due"] == first.total + second.total - part and body["credit"] == 0
+
+    over = bank.post(
+        "/payments",
+        {"account_number": account.number, "amount": body["amount_due"] + 5_000_00},
+        headers={"Idempotency-Key": "OVER-1"},
+    )
+    assert over.status_code == 201, over.content
+    body = bank.get(f"/accounts/{account.number}").json()
+    staff = account_summary(user=None, account=account)
+    assert body["open_bills"] == [] and staff.open_bills == ()
+    assert body["credit"] == staff.credit == 5_000_00
     assert body["allowed_amounts"]["to_credit_only"] is True

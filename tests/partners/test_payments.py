@@ -186,3 +186,25 @@ def test_closed_channel_is_refused(bank, bill) -> None:
     response = bank.pay("BNK-11", _body(bill))
     assert response.status_code == 403 and response.json()["code"] == "CHANNEL_UNAVAILABLE"
     assert not IdempotencyRecord.objects.exists()
+
+
+def test_the_answer_to_a_payment_is_what_its_status_shows_later(bank, billed_account) -> None:
+    """The response the write path builds without reading back (the function's own
+    allocations, oldest bill first, even when the named newer bill was paid first) is the
+    payment as any later read shows it."""
+    account = billed_account("03", kwh=(300, 200, 100))
+    older, newer, newest = Bill.objects.filter(account=account).order_by("cycle__period_start")
+    body = {
+        "account_number": account.number,
+        "amount": newest.total + older.total // 2,
+        "bill_number": newest.number,
+    }
+    answer = bank.pay("ORDER-1", body)
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["allocations"] == [
+        {"bill_number": older.number, "amount": older.total // 2},
+        {"bill_number": newest.number, "amount": newest.total},
+    ]
+    status = bank.get("/payments/ORDER-1")
+    assert status.json() == answer.json()
+    assert newer.number not in answer.content.decode()

@@ -132,6 +132,8 @@ class PaymentResult:
     payment: Payment
     receipt: Receipt
     replayed: bool  # True: the same request had been applied before; nothing new happened
+    # (bill number, amount) of a new payment, oldest bill first; None for a replay (read them)
+    allocations: tuple[tuple[str, int], ...] | None = None
 
 
 def bill_status_after(bill: Bill) -> str:
@@ -270,6 +272,7 @@ def _create(
         .filter(account=account, status__in=OPEN_STATES, total__gt=0)
         .order_by("cycle__period_start", "pk")
     )
+    oldest_first = open_bills
     named: Bill | None = None
     if req.bill_number:
         named = Bill.objects.filter(account=account, number=req.bill_number.strip()).first()
@@ -358,7 +361,11 @@ def _create(
     if account.phone:
         text = receipt_sms_text(amount=req.amount, account_number=account.number, receipt=number)
         sms_queue(company_id=owner.pk, phone=account.phone, text=text)
-    return PaymentResult(payment=payment, receipt=receipt, replayed=False)
+    order = {bill.pk: index for index, bill in enumerate(oldest_first)}
+    allocations = tuple(
+        (bill.number, amount) for bill, amount in sorted(parts, key=lambda p: order[p[0].pk])
+    )
+    return PaymentResult(payment=payment, receipt=receipt, replayed=False, allocations=allocations)
 
 
 def _create_sql(
@@ -375,7 +382,12 @@ def _create_sql(
     if posted.replay_receipt_id is not None:
         return _replay(Receipt.objects.get(pk=posted.replay_receipt_id), fingerprint)
     assert posted.payment is not None and posted.receipt is not None
-    return PaymentResult(payment=posted.payment, receipt=posted.receipt, replayed=False)
+    return PaymentResult(
+        payment=posted.payment,
+        receipt=posted.receipt,
+        replayed=False,
+        allocations=posted.allocations,
+    )
 
 
 def payment_create(*, actor: Any, request: PaymentRequest) -> PaymentResult:

@@ -12,13 +12,11 @@ when it is printed (ADR 0008).
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import psycopg
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -31,11 +29,14 @@ from kuwwa.collection.models import Payment, Receipt
 from kuwwa.collection.receipts import payment_audit_stream, receipt_sms_text
 from kuwwa.core.audit import audit_actor_label
 from kuwwa.core.clock import business_date
+from kuwwa.core.hotsql import hot_execute
 from kuwwa.core.ids import COMPANY_DIGITS
 from kuwwa.core.models import SmsMessage
+from kuwwa.core.rawrows import from_columns
 from kuwwa.core.sms import sms_after_commit, sms_initial_state
 from kuwwa.ledger import chart
 from kuwwa.ledger.services import ledger_account_id_tuple
+from kuwwa.organizations.models import Company
 
 M = TypeVar("M", bound=Model)
 
@@ -65,6 +66,7 @@ class Posted:
     payment: Payment | None = None
     receipt: Receipt | None = None
     replay_receipt_id: int | None = None
+    allocations: tuple[tuple[str, int], ...] | None = None  # (bill number, amount), oldest first
 
 
 def payment_post_sql(
@@ -142,7 +144,7 @@ def payment_post_sql(
         db.alias,
         **req.payment_fields(actor),
         id=out["payment"],
-        company_id=out["owner"],
+        company=from_columns(Company, out["owner_company"], db.alias),
         account_id=out["account"],
         to_credit=out["to_credit"],
         receipt_number=number,
@@ -165,25 +167,18 @@ def payment_post_sql(
         status=Receipt.Status.VALID,
         signature="",  # signed when printed (Ed25519 is deterministic): ADR 0008
     )
-    return Posted(payment=payment, receipt=receipt)
+    allocations = tuple((str(n), int(a)) for n, a in out.get("allocations") or ())
+    return Posted(payment=payment, receipt=receipt, allocations=allocations)
 
 
 def _call(db: BaseDatabaseWrapper, params: list[Any]) -> dict[str, Any]:
     """One execution of the function, its parameters bound by the server (not quoted into the
-    text) and, with KUWWA_PAYMENT_PREPARED, as a prepared statement of this connection, parsed
-    and planned once per connection instead of once per payment."""
-    db.ensure_connection()
-    raw = db.connection
-    prepare = settings.KUWWA_PAYMENT_PREPARED
-    if prepare and raw.prepare_threshold is None:
-        # Django turns psycopg's automatic preparing off; its cursors bind client-side and never
-        # prepare, so this prepares only the statements that ask for it, as this one does.
-        raw.prepare_threshold = sys.maxsize
-    with db.wrap_database_errors, psycopg.Cursor(raw) as cursor:
-        cursor.execute(_CALL, params, prepare=prepare)
-        row = cursor.fetchone()
-    assert row is not None  # the function always returns its object
-    return row[0] if isinstance(row[0], dict) else json.loads(row[0])
+    text) and, with KUWWA_DB_PREPARED, as a prepared statement of this connection, parsed and
+    planned once per connection instead of once per payment (kuwwa.core.hotsql)."""
+    rows = hot_execute(_CALL, params, using=db.alias)
+    assert rows  # the function always returns its object
+    value = rows[0][0]
+    return value if isinstance(value, dict) else json.loads(value)
 
 
 def _ledger_ids(

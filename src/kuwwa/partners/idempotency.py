@@ -22,12 +22,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError
+from django.db import transaction
 from django.utils import timezone
 
 from kuwwa.collection.errors import IdempotencyKeyReused
+from kuwwa.core.hotsql import hot_execute
 from kuwwa.organizations.models import Partner
-from kuwwa.partners.auth import insert_once
 from kuwwa.partners.errors import IdempotencyKeyInvalid, RequestInFlight
 from kuwwa.partners.models import IdempotencyRecord
 
@@ -37,7 +37,7 @@ KEY_RE = re.compile(r"[A-Za-z0-9_.:\-]{1,48}")
 
 @dataclass(frozen=True)
 class Claim:
-    record: IdempotencyRecord
+    record_id: int
     token: str | None  # set when this request owns the claim and must do the work
     replay: tuple[int, Any] | None  # (status, body) stored by the first request
 
@@ -55,25 +55,28 @@ def request_hash(content: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+_CLAIM_SQL = (
+    "INSERT INTO {table} (company_id, partner_id, key, request_hash, state, claim_token, "
+    "claimed_at, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+    "ON CONFLICT (company_id, partner_id, key) DO NOTHING RETURNING id"
+)
+
+
 def _insert(
     company_id: int, partner: Partner, key: str, digest: str, now: dt.datetime
 ) -> Claim | None:
+    """Claim the key: one INSERT that the unique rule skips if the key is taken (no error, so
+    no savepoint is needed inside a caller's transaction)."""
     token = uuid.uuid4().hex
-    try:
-        record = insert_once(
-            lambda: IdempotencyRecord.objects.create(
-                company_id=company_id,
-                partner=partner,
-                key=key,
-                request_hash=digest,
-                state=IdempotencyRecord.State.IN_FLIGHT,
-                claim_token=token,
-                claimed_at=now,
-            )
-        )
-    except IntegrityError:
+    conn = transaction.get_connection()
+    stamp = conn.ops.adapt_datetimefield_value(now)
+    params = [company_id, partner.pk, key, digest, IdempotencyRecord.State.IN_FLIGHT.value]
+    rows = hot_execute(
+        _CLAIM_SQL.format(table=IdempotencyRecord._meta.db_table), [*params, token, stamp, stamp]
+    )
+    if not rows:
         return None
-    return Claim(record=record, token=token, replay=None)
+    return Claim(record_id=rows[0][0], token=token, replay=None)
 
 
 def idempotency_claim(
@@ -94,7 +97,7 @@ def idempotency_claim(
             raise IdempotencyKeyReused()
         if record.state == IdempotencyRecord.State.DONE:
             replay = (record.status_code or 200, record.response)
-            return Claim(record=record, token=None, replay=replay)
+            return Claim(record_id=record.pk, token=None, replay=replay)
         if now - record.claimed_at < STALE_AFTER:
             raise RequestInFlight(headers={"Retry-After": "1"})
         token = uuid.uuid4().hex
@@ -103,25 +106,38 @@ def idempotency_claim(
         ).update(claim_token=token, claimed_at=now)
         if not taken:
             raise RequestInFlight(headers={"Retry-After": "1"})
-        return Claim(record=record, token=token, replay=None)
+        return Claim(record_id=record.pk, token=token, replay=None)
     raise RequestInFlight(headers={"Retry-After": "1"})
+
+
+_COMPLETE_SQL = (
+    "UPDATE {table} SET state = %s, status_code = %s, response = %s, payment_id = %s, "
+    "completed_at = %s WHERE id = %s AND claim_token = %s"
+)
 
 
 def idempotency_complete(
     *, claim: Claim, status_code: int, response: Any, payment_id: int | None
 ) -> None:
     """Store the response to replay. A claim taken over meanwhile stays with its taker."""
-    IdempotencyRecord.objects.filter(pk=claim.record.pk, claim_token=claim.token).update(
-        state=IdempotencyRecord.State.DONE,
-        status_code=status_code,
-        response=response,
-        payment_id=payment_id,
-        completed_at=timezone.now(),
+    conn = transaction.get_connection()
+    stored = IdempotencyRecord._meta.get_field("response").get_db_prep_save(response, conn)
+    hot_execute(
+        _COMPLETE_SQL.format(table=IdempotencyRecord._meta.db_table),
+        [
+            IdempotencyRecord.State.DONE.value,
+            status_code,
+            stored,
+            payment_id,
+            conn.ops.adapt_datetimefield_value(timezone.now()),
+            claim.record_id,
+            claim.token,
+        ],
     )
 
 
 def idempotency_release(*, claim: Claim) -> None:
     """Give the key back after a refusal or a failure: nothing was done with it."""
     IdempotencyRecord.objects.filter(
-        pk=claim.record.pk, claim_token=claim.token, state=IdempotencyRecord.State.IN_FLIGHT
+        pk=claim.record_id, claim_token=claim.token, state=IdempotencyRecord.State.IN_FLIGHT
     ).delete()

@@ -27,6 +27,7 @@ from kuwwa.core.services import master_data_save
 from kuwwa.organizations.models import ESTABLISHMENT_CODE, Company, User
 from kuwwa.organizations.roles import Role, roles_sync
 from kuwwa.partners.auth import PartnerContext
+from kuwwa.partners.errors import ChannelUnavailable
 from kuwwa.partners.idempotency import (
     idempotency_claim,
     idempotency_complete,
@@ -35,7 +36,6 @@ from kuwwa.partners.idempotency import (
 )
 from kuwwa.partners.selectors import (
     client_reference,
-    partner_center,
     payment_for_partner,
     payment_view,
     printable,
@@ -74,7 +74,9 @@ def partner_payment_create(*, ctx: PartnerContext, key: str, data: PaymentInput)
     if claim.replay is not None:
         return PaymentOutcome(status_code=claim.replay[0], body=claim.replay[1], replayed=True)
     try:
-        center = partner_center(ctx.partner)
+        center = ctx.center
+        if center is None:
+            raise ChannelUnavailable()
         # The stored response commits with the payment: no window where one exists alone.
         with transaction.atomic():
             result = payment_create(
@@ -91,7 +93,11 @@ def partner_payment_create(*, ctx: PartnerContext, key: str, data: PaymentInput)
                     partner=ctx.partner,
                 ),
             )
-            body = payment_view(result.payment)
+            body = payment_view(
+                result.payment,
+                account_number=result.receipt.account_number,
+                allocations=result.allocations,
+            )
             idempotency_complete(
                 claim=claim, status_code=201, response=body, payment_id=result.payment.pk
             )

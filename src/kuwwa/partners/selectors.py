@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,16 +17,18 @@ from django.conf import settings
 from django.utils import timezone
 
 from kuwwa.accounts.models import Account
-from kuwwa.accounts.numbers import parse_account_number
+from kuwwa.accounts.numbers import company_ids_by_code, parse_account_number
 from kuwwa.accounts.selectors import mask_name
-from kuwwa.billing.models import Bill
-from kuwwa.collection.inquiry import subscriber_credit
+from kuwwa.billing.models import Bill, BillingCycle
 from kuwwa.collection.models import Channel, Payment, Receipt
 from kuwwa.core.errors import AccountNotFound
+from kuwwa.core.hotsql import hot_execute
 from kuwwa.core.ids import format_account_number
 from kuwwa.core.money import currency
-from kuwwa.organizations.models import ESTABLISHMENT_CODE, CollectionCenter, Company, Partner
-from kuwwa.partners.errors import ChannelUnavailable, PaymentNotFound
+from kuwwa.ledger import chart
+from kuwwa.ledger.models import LedgerAccount, Posting
+from kuwwa.organizations.models import ESTABLISHMENT_CODE, Company, Partner
+from kuwwa.partners.errors import PaymentNotFound
 
 LOCAL_TZ = zoneinfo.ZoneInfo("Asia/Damascus")
 PARTNER_CHANNELS = (Channel.BANK, Channel.EWALLET, Channel.NETWORK)
@@ -73,49 +76,74 @@ def amount_rule(company: Company, due: int) -> AmountRule:
     return AmountRule("any", 1, None, False)
 
 
+_INQUIRY_SQL = (
+    "SELECT a.number, a.status, a.holder_name, "
+    "c.code, c.name_ar, c.name_en, c.payment_policy, c.payment_minimum, "
+    "(SELECT COALESCE(SUM(p.amount), 0) FROM {posting} p "
+    "JOIN {ledger_account} la ON la.id = p.ledger_account_id "
+    "WHERE p.company_id = a.company_id AND p.subscriber_id = a.id AND la.code = %s), "
+    "b.number, y.code, b.issue_date, b.due_date, b.total, b.adjusted, b.paid "
+    "FROM {account} a JOIN {company} c ON c.id = a.company_id "
+    "LEFT JOIN {bill} b ON b.company_id = a.company_id AND b.account_id = a.id "
+    "AND b.status IN (%s, %s) AND b.total > 0 "
+    "LEFT JOIN {cycle} y ON y.id = b.cycle_id "
+    "WHERE a.company_id = %s AND a.number = %s "
+    "ORDER BY y.period_start, b.id"
+)
+
+
+def _inquiry_rows(company_id: int, compact: str) -> list[tuple[Any, ...]]:
+    """The account, its company, its credit and one row per open bill (one statement: the
+    inquiry is the partner API's most frequent call)."""
+    sql = _INQUIRY_SQL.format(
+        posting=Posting._meta.db_table,
+        ledger_account=LedgerAccount._meta.db_table,
+        account=Account._meta.db_table,
+        company=Company._meta.db_table,
+        bill=Bill._meta.db_table,
+        cycle=BillingCycle._meta.db_table,
+    )
+    params: list[Any] = [chart.SUBSCRIBER_CREDIT, *map(str, OPEN_STATES), company_id, compact]
+    return hot_execute(sql, params)
+
+
 def account_inquiry(*, number: str) -> dict[str, Any]:
     """What a partner shows its customer before paying: owner, masked holder, what is due."""
     parsed = parse_account_number(number)
-    account = (
-        Account.objects.select_related("company")
-        .filter(company__code=parsed.company_code, number=parsed.compact)
-        .first()
-    )
-    if account is None:
+    rows = _inquiry_rows(company_ids_by_code()[parsed.company_code], parsed.compact)
+    if not rows:
         raise AccountNotFound()
-    today = timezone.localdate()
-    bills = list(
-        Bill.objects.filter(
-            company_id=account.company_id, account=account, status__in=OPEN_STATES, total__gt=0
-        )
-        .select_related("cycle")
-        .order_by("cycle__period_start", "pk")
+    compact, status, holder, code, name_ar, name_en, policy, minimum, credit = rows[0][:9]
+    company = Company(
+        code=code, name_ar=name_ar, name_en=name_en, payment_policy=policy, payment_minimum=minimum
     )
-    due = sum(b.outstanding for b in bills)
-    rule = amount_rule(account.company, due)
-    payable = account.status != Account.Status.CLOSED
+    today = timezone.localdate()
+    bills = [
+        {
+            "number": bill_number,
+            "cycle": cycle,
+            "issue_date": issued.isoformat(),
+            "due_date": due_date.isoformat(),
+            "total": total + adjusted,
+            "outstanding": max(total + adjusted - paid, 0),
+            "overdue": due_date < today,
+        }
+        for (*_account, bill_number, cycle, issued, due_date, total, adjusted, paid) in rows
+        if bill_number is not None
+    ]
+    due = sum(b["outstanding"] for b in bills)
+    rule = amount_rule(company, due)
     return {
-        "account_number": account.number,
-        "account_number_formatted": format_account_number(account.number),
-        "status": account.status,
-        "payable": payable,
-        "holder_masked": mask_name(account.holder_name),
-        "owner_company": company_view(account.company),
+        "account_number": compact,
+        "account_number_formatted": format_account_number(compact),
+        "status": status,
+        "payable": status != Account.Status.CLOSED,
+        "holder_masked": mask_name(holder),
+        "owner_company": company_view(company),
         "currency": currency().code,
         "amount_due": due,
-        "credit": subscriber_credit(account=account),
-        "open_bills": [
-            {
-                "number": b.number,
-                "cycle": b.cycle.code,
-                "issue_date": b.issue_date.isoformat(),
-                "due_date": b.due_date.isoformat(),
-                "total": b.total + b.adjusted,
-                "outstanding": b.outstanding,
-                "overdue": b.due_date < today,
-            }
-            for b in bills
-        ],
+        "credit": -int(credit),
+        "open_bills": bills,
         "allowed_amounts": {
             "policy": rule.policy,
             "minimum": rule.minimum,
@@ -123,24 +151,6 @@ def account_inquiry(*, number: str) -> dict[str, Any]:
             "to_credit_only": rule.to_credit_only,
         },
     }
-
-
-def partner_center(partner: Partner) -> CollectionCenter:
-    """The partner's virtual collection center (its channel), belonging to the establishment."""
-    center = (
-        CollectionCenter.objects.select_related("company")
-        .filter(
-            company__code=ESTABLISHMENT_CODE,
-            partner=partner,
-            kind=CollectionCenter.Kind.VIRTUAL,
-            is_active=True,
-        )
-        .order_by("code")
-        .first()
-    )
-    if center is None:
-        raise ChannelUnavailable()
-    return center
 
 
 def receipts_for_partner(partner: Partner, references: list[str]) -> dict[str, Receipt]:
@@ -183,24 +193,41 @@ def verify_url(receipt_number: str) -> str:
     return f"{settings.KUWWA_PUBLIC_URL}/verify/?number={receipt_number}"
 
 
-def payment_view(payment: Payment) -> dict[str, Any]:
-    """A payment as the partner API shows it (JSON types only: it is also stored to replay)."""
-    allocations = (
+def payment_allocations(payment: Payment) -> list[tuple[str, int]]:
+    """(bill number, amount) of what the payment paid, oldest bill first."""
+    return list(
         payment.allocations.filter(company_id=payment.company_id)
-        .select_related("bill")
         .order_by("bill__cycle__period_start", "bill_id")
+        .values_list("bill__number", "amount")
     )
+
+
+def payment_view(
+    payment: Payment,
+    *,
+    account_number: str | None = None,
+    allocations: Sequence[tuple[str, int]] | None = None,
+) -> dict[str, Any]:
+    """A payment as the partner API shows it (JSON types only: it is also stored to replay).
+
+    A payment just made passes its account number and allocations, which the write returned,
+    so answering it reads nothing more.
+    """
+    if allocations is None:
+        allocations = payment_allocations(payment)
+    if account_number is None:
+        account_number = payment.account.number
     return {
         "reference": partner_reference(payment),
         "status": payment.status,
         "receipt_number": payment.receipt_number,
         "receipt_verify_url": verify_url(payment.receipt_number),
-        "account_number": payment.account.number,
+        "account_number": account_number,
         "owner_company": company_view(payment.company),
         "amount": payment.amount,
         "to_credit": payment.to_credit,
         "currency": currency().code,
-        "allocations": [{"bill_number": a.bill.number, "amount": a.amount} for a in allocations],
+        "allocations": [{"bill_number": n, "amount": amount} for n, amount in allocations],
         "business_date": payment.business_date.isoformat(),
         "received_at": local_iso(payment.received_at),
         "reversed_at": local_iso(payment.reversed_at),

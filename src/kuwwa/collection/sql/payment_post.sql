@@ -103,8 +103,7 @@ BEGIN
     IF v_account.status = 'closed' THEN
         RAISE EXCEPTION 'ACCOUNT_CLOSED';
     END IF;
-    SELECT id, code, payment_policy, payment_minimum INTO v_company
-    FROM organizations_company WHERE id = v_account.company_id;
+    SELECT * INTO v_company FROM organizations_company WHERE id = v_account.company_id;
 
     -- Lock the open bills, oldest first, and keep them for the allocation.
     FOR v_bill IN
@@ -318,10 +317,17 @@ BEGIN
         'year', v_year,
         'owner', v_account.company_id,
         'owner_code', v_company.code,
+        'owner_company', to_jsonb(v_company),
         'account', v_account.id,
         'phone', btrim(v_account.phone),
         'to_credit', v_to_credit,
-        'sms', v_sms_id
+        'sms', v_sms_id,
+        -- What went to which bill, oldest bill first (the named bill may have been paid first).
+        'allocations', (
+            SELECT coalesce(jsonb_agg(jsonb_build_array(o.number, a.amount) ORDER BY o.i), '[]')
+            FROM unnest(v_open_ids, v_open_numbers) WITH ORDINALITY AS o(id, number, i)
+            JOIN unnest(v_bill_ids, v_amounts) AS a(id, amount) ON a.id = o.id
+        )
     );
 END
 $fn$;
