@@ -107,6 +107,35 @@ def test_a_stale_claim_is_taken_over_and_pays_once(bank, bill) -> None:
     assert IdempotencyRecord.objects.get(key="BNK-6").state == IdempotencyRecord.State.DONE
 
 
+def test_a_failure_to_store_the_answer_after_paying_never_pays_twice(
+    bank, bill, monkeypatch
+) -> None:
+    """The payment commits before its answer is stored. If storing fails the claim is given
+    back, and the partner's retry with the same key gets the payment made then."""
+    from django.db import DatabaseError
+
+    from kuwwa.partners import payments
+    from kuwwa.partners.auth import PartnerContext
+    from kuwwa.partners.keys import active_key
+
+    def broken(**_kw):
+        raise DatabaseError("connection lost")
+
+    found = active_key(bank.key_id)
+    ctx = PartnerContext(partner=found.key.partner, key=found.key, center=found.center)
+    data = PaymentInput(account_number=bill.account.number, amount=bill.total)
+    with monkeypatch.context() as patch:
+        patch.setattr(payments, "idempotency_complete", broken)
+        with pytest.raises(DatabaseError):
+            payments.partner_payment_create(ctx=ctx, key="BNK-LOST", data=data)
+    assert Payment.objects.count() == 1
+    assert not IdempotencyRecord.objects.filter(key="BNK-LOST").exists()
+    again = bank.pay("BNK-LOST", asdict(data))
+    assert again.status_code == 201, again.content
+    assert again.json()["receipt_number"] == Payment.objects.get().receipt_number
+    assert Payment.objects.count() == 1 and ledger_check().ok
+
+
 def test_a_refusal_does_not_use_up_the_key(bank, bill) -> None:
     Company.objects.filter(code="03").update(payment_policy="exact")
     refused = bank.pay("BNK-7", _body(bill, bill.total - 1))

@@ -4,9 +4,9 @@
    so a concurrent duplicate finds it at once: same body and done → the stored response is
    replayed; same body and in flight → 409 with Retry-After; another body → 422
    IDEMPOTENCY_KEY_REUSED. The unique rule (company, partner, key) decides every race.
-2. The caller does the work (the payment) and `idempotency_complete` stores its response
-   in the same transaction. A refusal does not consume the key: `idempotency_release`
-   deletes the claim, so the partner may correct the request and send it again.
+2. The caller does the work (the payment, committed on its own) and `idempotency_complete`
+   stores its response. A refusal does not consume the key: `idempotency_release` deletes
+   the claim, so the partner may correct the request and send it again.
 3. A claim older than STALE_AFTER was left by a worker that died (or hangs) and is taken
    over (compare-and-swap on the claim token). The payment service is itself idempotent on
    the reference, so the taker gets the first payment back: never two payments.

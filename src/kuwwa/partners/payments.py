@@ -77,30 +77,32 @@ def partner_payment_create(*, ctx: PartnerContext, key: str, data: PaymentInput)
         center = ctx.center
         if center is None:
             raise ChannelUnavailable()
-        # The stored response commits with the payment: no window where one exists alone.
-        with transaction.atomic():
-            result = payment_create(
-                actor=None,
-                request=PaymentRequest(
-                    account_number=data.account_number,
-                    amount=data.amount,
-                    center=center,
-                    client_reference=client_reference(ctx.partner, key),
-                    channel=ctx.partner.kind,
-                    tender=TENDER_OF_CHANNEL.get(ctx.partner.kind, Tender.TRANSFER),
-                    bill_number=data.bill_number,
-                    to_credit=data.to_credit,
-                    partner=ctx.partner,
-                ),
-            )
-            body = payment_view(
-                result.payment,
-                account_number=result.receipt.account_number,
-                allocations=result.allocations,
-            )
-            idempotency_complete(
-                claim=claim, status_code=201, response=body, payment_id=result.payment.pk
-            )
+        # The payment commits on its own (one statement on PostgreSQL), then the response is
+        # stored. A crash in between leaves the claim in flight: a retry after STALE_AFTER
+        # takes it over and the payment service, idempotent on the reference, answers with
+        # the first payment. Never two payments, and no transaction held across both.
+        result = payment_create(
+            actor=None,
+            request=PaymentRequest(
+                account_number=data.account_number,
+                amount=data.amount,
+                center=center,
+                client_reference=client_reference(ctx.partner, key),
+                channel=ctx.partner.kind,
+                tender=TENDER_OF_CHANNEL.get(ctx.partner.kind, Tender.TRANSFER),
+                bill_number=data.bill_number,
+                to_credit=data.to_credit,
+                partner=ctx.partner,
+            ),
+        )
+        body = payment_view(
+            result.payment,
+            account_number=result.receipt.account_number,
+            allocations=result.allocations,
+        )
+        idempotency_complete(
+            claim=claim, status_code=201, response=body, payment_id=result.payment.pk
+        )
     except BaseException:
         idempotency_release(claim=claim)
         raise
