@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import http.client
 import importlib.util
 import json
 import multiprocessing as mp
@@ -95,10 +96,31 @@ def _server_env(encryption_key: str, rate: int) -> dict[str, str]:
     return env
 
 
-def _start_server(
-    workers: int, port: int, env: dict[str, str], log: Any
-) -> subprocess.Popen[bytes]:
-    command = [
+def _server_command(server: str, workers: int, threads: int, port: int) -> list[str]:
+    """gunicorn: N sync workers (one request at a time each, no keep-alive). granian: N
+    worker processes with an HTTP server in Rust (keep-alive) and `threads` Python threads
+    each, so one worker's threads overlap their waits on the database."""
+    if server == "granian":
+        return [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "wsgi",
+            "--workers",
+            str(workers),
+            "--blocking-threads",
+            str(threads),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-ws",
+            "kuwwa.wsgi:application",
+        ]
+    return [
         sys.executable,
         "-m",
         "gunicorn",
@@ -114,6 +136,9 @@ def _start_server(
         "--graceful-timeout",
         "5",
     ]
+
+
+def _start_server(command: list[str], env: dict[str, str], log: Any) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, env=env, stdout=log, stderr=log, start_new_session=True)
 
 
@@ -135,7 +160,7 @@ def _wait_ready(port: int, server: subprocess.Popen[bytes], seconds: float = 60)
 
 def _stop_server(server: subprocess.Popen[bytes]) -> None:
     if server.poll() is None:
-        server.send_signal(signal.SIGTERM)  # gunicorn's master stops its workers
+        server.send_signal(signal.SIGTERM)  # the server's main process stops its workers
         try:
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
@@ -173,28 +198,49 @@ def _amount(info: dict[str, Any], rng: random.Random) -> tuple[int, bool]:
     return max(int(rule["minimum"]), part, 1), False
 
 
+class _Http:
+    """A lean HTTP/1.1 client on one kept-alive connection (reopened when the server closes
+    it, as gunicorn's sync workers do after every response). The load generator shares the
+    server's cores, so its own CPU per request must stay small: httpx cost several times
+    more than http.client."""
+
+    def __init__(self, base: str) -> None:
+        host, port = base.removeprefix("http://").split(":")
+        self.conn = http.client.HTTPConnection(host, int(port), timeout=60)
+
+    def send(self, method: str, path: str, body: bytes, headers: dict[str, str]) -> Any:
+        try:
+            self.conn.request(method, path, body=body or None, headers=headers)
+            reply = self.conn.getresponse()
+            return reply.status, reply.read()
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            raise
+
+    def close(self) -> None:
+        self.conn.close()
+
+
 def _client(
     base: str, signer: _Signer, numbers: list[str], end: float, tag: str, out: dict[str, Any]
 ) -> None:
-    import httpx
-
     rng = random.Random(tag)
-    http = httpx.Client(base_url=base, timeout=60)
+    conn = _Http(base)
     n = 0
     while time.perf_counter() < end:
         number = rng.choice(numbers)
         path = f"/api/v1/partner/accounts/{number}"
         start = time.perf_counter()
         try:
-            reply = http.get(path, headers=signer.headers("GET", path, b""))
-        except httpx.TransportError:
+            status, content = conn.send("GET", path, b"", signer.headers("GET", path, b""))
+        except (OSError, http.client.HTTPException):
             out["errors"] += 1
             continue
         out["inquiry_ms"].append((time.perf_counter() - start) * 1000)
-        if reply.status_code != 200:
-            out["errors" if reply.status_code >= 500 else "refused"] += 1
+        if status != 200:
+            out["errors" if status >= 500 else "refused"] += 1
             continue
-        info = reply.json()
+        info = json.loads(content)
         if not info["payable"]:
             continue
         amount, to_credit = _amount(info, rng)
@@ -206,16 +252,16 @@ def _client(
         headers.update({"Idempotency-Key": f"{tag}-{n}", "Content-Type": "application/json"})
         start = time.perf_counter()
         try:
-            paid = http.post("/api/v1/partner/payments", content=body, headers=headers)
-        except httpx.TransportError:
+            status, content = conn.send("POST", "/api/v1/partner/payments", body, headers)
+        except (OSError, http.client.HTTPException):
             out["errors"] += 1
             continue
         out["payment_ms"].append((time.perf_counter() - start) * 1000)
-        if paid.status_code == 201:
+        if status == 201:
             out["payments"] += 1
         else:
-            out["errors" if paid.status_code >= 500 else "refused"] += 1
-    http.close()
+            out["errors" if status >= 500 else "refused"] += 1
+    conn.close()
 
 
 def _load_process(
@@ -252,6 +298,16 @@ def _load_process(
         w.join(timeout=seconds + 120)
     elapsed = time.perf_counter() - start_at
     queue.put((outs, elapsed))
+
+
+def _analyze() -> None:
+    """Statistics of the tables as they are now; the server's cached plans are invalidated
+    and made again with them."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    connection.close()
 
 
 def _drive(
@@ -294,8 +350,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
     parser.add_argument("--accounts", type=int, default=5000)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--server", choices=("gunicorn", "granian"), default="gunicorn")
+    parser.add_argument("--workers", type=int, default=4, help="server worker processes")
+    parser.add_argument(
+        "--threads", type=int, default=4, help="granian: Python threads per worker process"
+    )
     parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=5,
+        help="seconds of load before the measurement, followed by ANALYZE (0: none)",
+    )
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument(
         "--rate-limit",
@@ -307,8 +373,8 @@ def main() -> None:
     args = parser.parse_args()
     if not args.db.startswith("postgres"):
         raise SystemExit("--db must be a postgres:// server URL")
-    if importlib.util.find_spec("gunicorn") is None:
-        raise SystemExit("gunicorn is not installed (it is in pyproject's dependencies)")
+    if importlib.util.find_spec(args.server) is None:
+        raise SystemExit(f"{args.server} is not installed (it is in pyproject's dependencies)")
     os.environ.setdefault("KUWWA_LOG_LEVEL", "WARNING")
     encryption_key = base64.b64encode(secrets.token_bytes(32)).decode()
     os.environ["KUWWA_API_KEY_ENCRYPTION_KEY"] = encryption_key
@@ -326,15 +392,24 @@ def main() -> None:
     port = _free_port()
     log_path = Path(tempfile.mkdtemp(prefix="kuwwa-api-load-")) / "server.log"
     log = log_path.open("wb")
-    server = _start_server(args.workers, port, _server_env(encryption_key, args.rate_limit), log)
+    command = _server_command(args.server, args.workers, args.threads, port)
+    server = _start_server(command, _server_env(encryption_key, args.rate_limit), log)
     try:
         _wait_ready(port, server)
         print(
-            f"gunicorn {args.workers} workers on 127.0.0.1:{port}; "
-            f"{args.clients} clients for {args.seconds:.0f} s ...",
+            f"{args.server} {args.workers} workers on 127.0.0.1:{port}; "
+            f"{args.clients} clients for {args.warmup:.0f} s of warm-up, then "
+            f"{args.seconds:.0f} s ...",
             flush=True,
         )
-        figures = _drive(f"http://127.0.0.1:{port}", keys, numbers, args.clients, args.seconds)
+        base = f"http://127.0.0.1:{port}"
+        if args.warmup > 0:
+            # A system in service has payments and statistics on them: without this the
+            # server's connections would plan their statements on empty tables (a sequential
+            # scan of the receipts, say) and keep those plans while the tables grow.
+            _drive(base, keys, numbers, args.clients, args.warmup)
+            _analyze()
+        figures = _drive(base, keys, numbers, args.clients, args.seconds)
     finally:
         _stop_server(server)
         log.close()
@@ -345,21 +420,24 @@ def main() -> None:
 
     ledger_ok = ledger_check().ok
     connections.close_all()
+    # The reference gets as many database connections as the server could use.
+    connections_used = args.workers * (args.threads if args.server == "granian" else 1)
     pgbench = Pgbench(args.db, "kuwwa_bench_api_pgbench")
     try:
-        ref = pgbench.run(args.workers, int(args.seconds))
+        ref = pgbench.run(connections_used, int(args.seconds))
     finally:
         pgbench.drop()
     line = {
         "bench": "api_load",
         "db": "postgresql",
-        "server": "gunicorn sync",
+        "server": "granian wsgi" if args.server == "granian" else "gunicorn sync",
         "server_workers": args.workers,
+        "server_threads": args.threads if args.server == "granian" else 1,
         "clients": args.clients,
         "seconds": args.seconds,
         **figures,
         "ledger_ok": ledger_ok,
-        "ref": f"pgbench tpcb-like -c {args.workers}",
+        "ref": f"pgbench tpcb-like -c {connections_used}",
         "ref_per_s": round(ref, 1),
         "ratio": round(figures["payments_per_s"] / ref, 3) if ref else None,
     }

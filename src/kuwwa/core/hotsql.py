@@ -21,6 +21,7 @@ from typing import Any
 import psycopg
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
+from psycopg import pq
 
 
 def hot_execute(sql: str, params: Sequence[Any], *, using: str = DEFAULT_DB_ALIAS) -> list[Any]:
@@ -40,4 +41,8 @@ def hot_execute(sql: str, params: Sequence[Any], *, using: str = DEFAULT_DB_ALIA
         raw.prepare_threshold = sys.maxsize
     with db.wrap_database_errors, psycopg.Cursor(raw) as cursor:
         cursor.execute(sql, params, prepare=prepare)
-        return cursor.fetchall() if cursor.description else []
+        result = cursor.pgresult
+        # Not `cursor.description`: it builds an object per column (the key's row has dozens).
+        if result is None or result.status != pq.ExecStatus.TUPLES_OK:
+            return []
+        return cursor.fetchall()
