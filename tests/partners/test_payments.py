@@ -122,7 +122,7 @@ def test_a_failure_to_store_the_answer_after_paying_never_pays_twice(
         raise DatabaseError("connection lost")
 
     found = active_key(bank.key_id)
-    ctx = PartnerContext(partner=found.key.partner, key=found.key, center=found.center)
+    ctx = PartnerContext(partner=found.key.partner, key=found.key, found=found)
     data = PaymentInput(account_number=bill.account.number, amount=bill.total)
     with monkeypatch.context() as patch:
         patch.setattr(payments, "idempotency_complete", broken)

@@ -41,7 +41,7 @@ from kuwwa.partners.errors import (
     SignatureInvalid,
     TimestampOutOfRange,
 )
-from kuwwa.partners.keys import active_key, partner_key_secret
+from kuwwa.partners.keys import ActiveKey, active_key, partner_key_secret
 from kuwwa.partners.models import PartnerKey, PartnerNonce, PartnerRequestCount
 from kuwwa.partners.signing import same, sign_request
 
@@ -67,11 +67,16 @@ class PartnerContext:
 
     partner: Partner
     key: PartnerKey
-    center: CollectionCenter | None = None  # the partner's channel, if it has an active one
+    found: ActiveKey | None = None  # how the key was found: its channel comes from there
 
     @property
     def company_id(self) -> int:
         return self.key.company_id
+
+    @property
+    def center(self) -> CollectionCenter | None:
+        """The partner's channel (its active virtual center), if it has one."""
+        return self.found.center if self.found is not None else None
 
 
 def rate_per_minute() -> int:
@@ -225,7 +230,7 @@ def authenticate(request: HttpRequest) -> PartnerContext:
     now = timezone.now()
     _check_timestamp(stamp, now)
     nonce_and_rate(key=key, nonce=nonce, now=now, limit=rate_per_minute())
-    return PartnerContext(partner=key.partner, key=key, center=found.center)
+    return PartnerContext(partner=key.partner, key=key, found=found)
 
 
 class PartnerSignature(APIKeyHeader):

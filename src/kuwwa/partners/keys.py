@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,13 +99,26 @@ def partner_key_secret(key: PartnerKey) -> str:
     return crypto.decrypt(key.secret_encrypted, context=key_context(key.key_id))
 
 
-@dataclass(frozen=True)
 class ActiveKey:
-    """An active key with its partner and establishment loaded, and the partner's channel
-    (its first active virtual center; None if it has none)."""
+    """An active key with its partner loaded, and the partner's channel (its first active
+    virtual center, with the establishment; None if it has none), built when first asked:
+    only payments need it."""
 
-    key: PartnerKey
-    center: CollectionCenter | None
+    def __init__(
+        self, key: PartnerKey, company_row: Sequence[Any], center_row: Sequence[Any]
+    ) -> None:
+        self.key = key
+        self._company_row, self._center_row = company_row, center_row
+
+    @functools.cached_property
+    def center(self) -> CollectionCenter | None:
+        if self._center_row[0] is None:
+            return None
+        company = from_row(Company, self._company_row)
+        center = from_row(CollectionCenter, self._center_row)
+        center.partner, center.company = self.key.partner, company
+        self.key.company = company
+        return center
 
 
 _MODELS: tuple[type[Model], ...] = (PartnerKey, Partner, Company, CollectionCenter)
@@ -153,14 +167,8 @@ def active_key(key_id: str) -> ActiveKey | None:
         parts.append(row[start:end])
         start = end
     key = from_row(PartnerKey, parts[0])
-    partner = from_row(Partner, parts[1])
-    company = from_row(Company, parts[2])
-    key.partner, key.company = partner, company
-    center = None
-    if parts[3][0] is not None:
-        center = from_row(CollectionCenter, parts[3])
-        center.partner, center.company = partner, company
-    return ActiveKey(key=key, center=center)
+    key.partner = from_row(Partner, parts[1])
+    return ActiveKey(key, company_row=parts[2], center_row=parts[3])
 
 
 def secrets_reencrypt() -> int:

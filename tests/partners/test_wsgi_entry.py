@@ -1,0 +1,108 @@
+"""The production entry point (kuwwa.wsgi) serves /api/ without the browser-only middleware
+and everything else with all of it; the API still answers in the caller's language."""
+
+from __future__ import annotations
+
+import io
+import secrets
+import sys
+import time
+from typing import Any
+
+import pytest
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+
+from kuwwa.core.apihandler import BROWSER_ONLY, api_middleware
+from kuwwa.partners.signing import sign_request
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def wsgi():
+    """Call kuwwa.wsgi.application as a server would, inside the test's transaction (as the
+    test client does, the per-request connection clean-up is held off)."""
+    from kuwwa.wsgi import application
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+
+    def call(path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": path,
+            "QUERY_STRING": "",
+            "SERVER_NAME": "testserver",
+            "SERVER_PORT": "80",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "HTTP_HOST": "testserver",
+            "REMOTE_ADDR": "127.0.0.1",
+            "wsgi.input": io.BytesIO(b""),
+            "wsgi.errors": sys.stderr,
+            "wsgi.url_scheme": "http",
+        }
+        for name, value in (headers or {}).items():
+            environ["HTTP_" + name.upper().replace("-", "_")] = value
+        reply: dict[str, Any] = {}
+
+        def start_response(status: str, response_headers: list, exc_info: Any = None) -> None:
+            reply["status"], reply["headers"] = int(status[:3]), response_headers
+
+        body = b"".join(application(environ, start_response))
+        joined: dict[str, str] = {}
+        for name, value in reply["headers"]:
+            joined[name.lower()] = (
+                f"{joined[name.lower()]}, {value}" if name.lower() in joined else value
+            )
+        return reply["status"], joined, body
+
+    yield call
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def signed(caller, path: str) -> dict[str, str]:
+    stamp, nonce = str(int(time.time())), secrets.token_hex(16)
+    signature = sign_request(
+        secret=caller.secret, method="GET", path=path, timestamp=stamp, nonce=nonce, body=b""
+    )
+    return {
+        "X-Kuwwa-Key": caller.key_id,
+        "X-Kuwwa-Timestamp": stamp,
+        "X-Kuwwa-Nonce": nonce,
+        "X-Kuwwa-Signature": signature,
+    }
+
+
+def test_the_api_stack_leaves_out_only_the_browser_middleware(settings) -> None:
+    lean = api_middleware()
+    assert not BROWSER_ONLY & set(lean)
+    assert lean == [m for m in settings.MIDDLEWARE if m in lean]  # same order
+    assert "django.middleware.locale.LocaleMiddleware" in lean
+    assert "kuwwa.core.security.ContentSecurityPolicyMiddleware" in lean
+
+
+def test_a_signed_inquiry_through_the_entry_point(wsgi, bank, billed_account) -> None:
+    account = billed_account("03")
+    path = f"/api/v1/partner/accounts/{account.number}"
+    status, headers, body = wsgi(path, signed(bank, path))
+    assert status == 200, body
+    assert b'"owner_company"' in body
+    assert "set-cookie" not in headers  # no session, no CSRF cookie
+    assert "content-security-policy" in headers
+
+
+def test_api_errors_still_follow_the_callers_language(wsgi, bank) -> None:
+    path = "/api/v1/partner/me"
+    headers = {**signed(bank, path), "X-Kuwwa-Signature": "0" * 64, "Accept-Language": "en"}
+    status, _headers, body = wsgi(path, headers)
+    assert status == 401
+    assert b'"message": "The request signature does not match."' in body
+
+
+def test_pages_keep_the_whole_stack(wsgi) -> None:
+    status, headers, _body = wsgi("/login/")
+    assert status == 200
+    assert "csrftoken=" in headers.get("set-cookie", "")
+    assert headers["x-frame-options"] == "SAMEORIGIN"
