@@ -1,15 +1,19 @@
 """Benchmark: the partner API over HTTP, against a production server on PostgreSQL.
 
-Builds a scratch database (demo companies, sandbox partners, N billed accounts), starts
-gunicorn (production settings, N sync workers, persistent connections) on 127.0.0.1, and
-drives 32 concurrent signed clients for a fixed time: each inquires a random account and
-pays what its owner accepts. It prints payments/s, inquiries/s, p50/p99 latencies and, as
-the reference measured in the same run, pgbench's TPC-B-like rate with as many clients as
-server workers (one database connection each). The last line is JSON.
+Builds a scratch database (demo companies, sandbox partners, N billed accounts), starts a
+production server on 127.0.0.1 (production settings, persistent database connections):
+granian by default (N worker processes × T Python threads), or gunicorn (N sync workers).
+It drives 32 concurrent signed clients (a lean http.client load generator on kept-alive
+connections) for a warm-up, runs ANALYZE, then measures for a fixed time: each client
+inquires a random account and pays what its owner accepts. It prints payments/s,
+inquiries/s, p50/p99 latencies and, as the reference measured in the same run, pgbench's
+TPC-B-like rate with as many clients as the server has database connections (workers ×
+threads). The last line is JSON.
 
-    python bench/api_load.py --db postgres://postgres@127.0.0.1:5432/ [--workers 4]
+    python bench/api_load.py --db postgres://postgres@127.0.0.1:5432/ \
+        [--server granian --workers 2 --threads 4 | --server gunicorn --workers 4]
 
-Needs gunicorn (a dependency in pyproject). Stops by itself: the load runs
+Needs granian and gunicorn (dependencies in pyproject). Stops by itself: the load runs
 --seconds, the server is stopped and the scratch databases are dropped at the end.
 """
 
@@ -350,8 +354,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
     parser.add_argument("--accounts", type=int, default=5000)
-    parser.add_argument("--server", choices=("gunicorn", "granian"), default="gunicorn")
-    parser.add_argument("--workers", type=int, default=4, help="server worker processes")
+    parser.add_argument("--server", choices=("granian", "gunicorn"), default="granian")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="server worker processes (gunicorn: try 4)"
+    )
     parser.add_argument(
         "--threads", type=int, default=4, help="granian: Python threads per worker process"
     )
