@@ -31,6 +31,17 @@ def column_count(model: type[Model]) -> int:
     return len(model._meta.concrete_fields)
 
 
+def split_row(row: Sequence[Any], models: Sequence[type[Model]]) -> list[Sequence[Any]]:
+    """A row of several models' `select_columns`, one after the other, cut per model."""
+    parts = []
+    start = 0
+    for model in models:
+        end = start + column_count(model)
+        parts.append(row[start:end])
+        start = end
+    return parts
+
+
 @cache
 def _plan(model: type[Model], using: str) -> tuple[list[str], list[tuple[int, list[Any], Any]]]:
     """The attribute names, and the converters of each column that needs any."""

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from kuwwa.core.audit import audit_record
 from kuwwa.core.errors import ValidationFailed
 from kuwwa.core.hotsql import hot_execute
-from kuwwa.core.rawrows import column_count, from_row, select_columns
+from kuwwa.core.rawrows import from_row, select_columns, split_row
 from kuwwa.organizations.models import ESTABLISHMENT_CODE, CollectionCenter, Company, Partner
 from kuwwa.partners import crypto
 from kuwwa.partners.models import PartnerKey, WebhookEndpoint
@@ -159,13 +159,7 @@ def active_key(key_id: str) -> ActiveKey | None:
     )
     if not rows:
         return None
-    row = rows[0]
-    parts = []
-    start = 0
-    for model in _MODELS:
-        end = start + column_count(model)
-        parts.append(row[start:end])
-        start = end
+    parts = split_row(rows[0], _MODELS)
     key = from_row(PartnerKey, parts[0])
     key.partner = from_row(Partner, parts[1])
     return ActiveKey(key, company_row=parts[2], center_row=parts[3])
