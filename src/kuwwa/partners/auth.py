@@ -15,6 +15,7 @@ on PostgreSQL (two on SQLite), whatever the traffic.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import math
 import os
@@ -179,11 +180,15 @@ _NONCE_AND_COUNT_SQL = (
 _COUNT_SELECT = "INSERT INTO {count} (company_id, partner_id, minute, count) SELECT %s, %s, %s, 1"
 
 
-def _tables() -> dict[str, str]:
-    return {
-        "nonce": PartnerNonce._meta.db_table,
-        "count": PartnerRequestCount._meta.db_table,
-    }
+@functools.cache
+def _statements() -> tuple[str, str, str]:
+    """The nonce insert, the count upsert and (PostgreSQL) the two in one statement."""
+    tables = {"nonce": PartnerNonce._meta.db_table, "count": PartnerRequestCount._meta.db_table}
+    nonce_sql = _NONCE_SQL.format(**tables)
+    both = _NONCE_AND_COUNT_SQL.format(
+        nonce_sql=nonce_sql, count_select=_COUNT_SELECT.format(**tables), **tables
+    )
+    return nonce_sql, _COUNT_SQL.format(**tables), both
 
 
 def nonce_and_rate(*, key: PartnerKey, nonce: str, now: dt.datetime, limit: int) -> None:
@@ -192,23 +197,19 @@ def nonce_and_rate(*, key: PartnerKey, nonce: str, now: dt.datetime, limit: int)
     one statement on PostgreSQL. Inserts that a unique rule skips (ON CONFLICT DO NOTHING)
     raise nothing, so a caller's transaction stays usable."""
     conn = transaction.get_connection()
-    tables = _tables()
+    nonce_sql, count_sql, both_sql = _statements()
     adapt = conn.ops.adapt_datetimefield_value
     minute = now.replace(second=0, microsecond=0)
     nonce_params = [key.company_id, key.partner_id, key.pk, nonce, adapt(now)]
     count_params = [key.company_id, key.partner_id, adapt(minute)]
-    nonce_sql = _NONCE_SQL.format(**tables)
     count: int | None = None
     if limit > 0 and conn.vendor == "postgresql":
-        sql = _NONCE_AND_COUNT_SQL.format(
-            nonce_sql=nonce_sql, count_select=_COUNT_SELECT.format(**tables), **tables
-        )
-        ((nonce_id, count),) = hot_execute(sql, nonce_params + count_params)
+        ((nonce_id, count),) = hot_execute(both_sql, nonce_params + count_params)
     else:
         rows = hot_execute(nonce_sql, nonce_params)
         nonce_id = rows[0][0] if rows else None
         if nonce_id is not None and limit > 0:
-            ((count,),) = hot_execute(_COUNT_SQL.format(**tables), count_params)
+            ((count,),) = hot_execute(count_sql, count_params)
     if nonce_id is None:
         raise NonceReused()
     if nonce_id % PURGE_EVERY == 0:

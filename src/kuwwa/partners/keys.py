@@ -117,7 +117,6 @@ class ActiveKey:
         company = from_row(Company, self._company_row)
         center = from_row(CollectionCenter, self._center_row)
         center.partner, center.company = self.key.partner, company
-        self.key.company = company
         return center
 
 

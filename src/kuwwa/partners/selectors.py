@@ -8,6 +8,7 @@ partner's namespaced reference.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from kuwwa.core.errors import AccountNotFound
 from kuwwa.core.hotsql import hot_execute
 from kuwwa.core.ids import format_account_number
 from kuwwa.core.money import currency
+from kuwwa.core.rawrows import from_row, select_columns
 from kuwwa.ledger import chart
 from kuwwa.ledger.models import LedgerAccount, Posting
 from kuwwa.organizations.models import ESTABLISHMENT_CODE, Company, Partner
@@ -78,11 +80,11 @@ def amount_rule(company: Company, due: int) -> AmountRule:
 
 _INQUIRY_SQL = (
     "SELECT a.number, a.status, a.holder_name, "
-    "c.code, c.name_ar, c.name_en, c.payment_policy, c.payment_minimum, "
     "(SELECT COALESCE(SUM(p.amount), 0) FROM {posting} p "
     "JOIN {ledger_account} la ON la.id = p.ledger_account_id "
     "WHERE p.company_id = a.company_id AND p.subscriber_id = a.id AND la.code = %s), "
-    "b.number, y.code, b.issue_date, b.due_date, b.total, b.adjusted, b.paid "
+    "b.number, y.code, b.issue_date, b.due_date, b.total, b.adjusted, b.paid, "
+    "{company_columns} "
     "FROM {account} a JOIN {company} c ON c.id = a.company_id "
     "LEFT JOIN {bill} b ON b.company_id = a.company_id AND b.account_id = a.id "
     "AND b.status IN (%s, %s) AND b.total > 0 "
@@ -90,21 +92,27 @@ _INQUIRY_SQL = (
     "WHERE a.company_id = %s AND a.number = %s "
     "ORDER BY y.period_start, b.id"
 )
+_INQUIRY_FIXED = 11  # columns before the company's
 
 
-def _inquiry_rows(company_id: int, compact: str) -> list[tuple[Any, ...]]:
-    """The account, its company, its credit and one row per open bill (one statement: the
-    inquiry is the partner API's most frequent call)."""
-    sql = _INQUIRY_SQL.format(
+@functools.cache
+def _inquiry_sql() -> str:
+    return _INQUIRY_SQL.format(
         posting=Posting._meta.db_table,
         ledger_account=LedgerAccount._meta.db_table,
+        company_columns=select_columns(Company, "c"),
         account=Account._meta.db_table,
         company=Company._meta.db_table,
         bill=Bill._meta.db_table,
         cycle=BillingCycle._meta.db_table,
     )
+
+
+def _inquiry_rows(company_id: int, compact: str) -> list[tuple[Any, ...]]:
+    """The account, its credit, one row per open bill and the company's whole row (one
+    statement: the inquiry is the partner API's most frequent call)."""
     params: list[Any] = [chart.SUBSCRIBER_CREDIT, *map(str, OPEN_STATES), company_id, compact]
-    return hot_execute(sql, params)
+    return hot_execute(_inquiry_sql(), params)
 
 
 def account_inquiry(*, number: str) -> dict[str, Any]:
@@ -113,10 +121,8 @@ def account_inquiry(*, number: str) -> dict[str, Any]:
     rows = _inquiry_rows(company_ids_by_code()[parsed.company_code], parsed.compact)
     if not rows:
         raise AccountNotFound()
-    compact, status, holder, code, name_ar, name_en, policy, minimum, credit = rows[0][:9]
-    company = Company(
-        code=code, name_ar=name_ar, name_en=name_en, payment_policy=policy, payment_minimum=minimum
-    )
+    compact, status, holder, credit = rows[0][:4]
+    company = from_row(Company, rows[0][_INQUIRY_FIXED:])
     today = timezone.localdate()
     bills = [
         {
@@ -128,7 +134,9 @@ def account_inquiry(*, number: str) -> dict[str, Any]:
             "outstanding": max(total + adjusted - paid, 0),
             "overdue": due_date < today,
         }
-        for (*_account, bill_number, cycle, issued, due_date, total, adjusted, paid) in rows
+        for (bill_number, cycle, issued, due_date, total, adjusted, paid) in (
+            row[4:_INQUIRY_FIXED] for row in rows
+        )
         if bill_number is not None
     ]
     due = sum(b["outstanding"] for b in bills)
