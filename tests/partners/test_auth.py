@@ -7,7 +7,7 @@ import time
 import pytest
 from django.test import Client
 
-from kuwwa.partners import crypto
+from kuwwa.partners import crypto, keys
 from kuwwa.partners.auth import NONCE_KEEP, nonces_purge
 from kuwwa.partners.keys import key_context, partner_key_create, partner_key_revoke
 from kuwwa.partners.models import PartnerKey, PartnerNonce
@@ -92,10 +92,30 @@ def test_a_revoked_key_stops_at_once_and_rotation_keeps_the_partner_working(bank
     assert bank.get("/me").status_code == 200
 
 
-def test_an_inactive_partner_is_refused(bank) -> None:
+def test_an_inactive_partner_is_refused_at_once(bank) -> None:
+    assert bank.get("/me").status_code == 200  # the key is now kept by this process
     bank.partner.is_active = False
     bank.partner.save()
-    assert bank.get("/me").json()["code"] == "KEY_UNKNOWN"
+    response = bank.get("/me")
+    assert response.status_code == 401 and response.json()["code"] == "KEY_UNKNOWN"
+    assert PartnerNonce.objects.count() == 1  # the refused request recorded nothing
+
+
+def test_a_key_is_read_once_then_kept_for_seconds(bank, monkeypatch) -> None:
+    """Every request needs its key: the process keeps it for a few seconds, then reads it
+    again, so other changes (a partner's channel, its names) reach requests soon."""
+    reads = []
+    read = keys._active_key_read
+    monkeypatch.setattr(
+        keys, "_active_key_read", lambda key_id: reads.append(key_id) or read(key_id)
+    )
+    assert bank.get("/me").status_code == 200
+    assert bank.get("/me").status_code == 200
+    assert reads == [bank.key_id]
+    _deadline, kept = keys._kept[bank.key_id]
+    monkeypatch.setitem(keys._kept, bank.key_id, (time.monotonic() - 1, kept))  # expired
+    assert bank.get("/me").status_code == 200
+    assert reads == [bank.key_id, bank.key_id]
 
 
 def test_missing_or_malformed_headers_are_a_clear_401() -> None:
@@ -144,6 +164,7 @@ def test_the_key_is_rotated_with_reencryption(bank, settings) -> None:
 
     from kuwwa.partners.keys import secrets_reencrypt
 
+    assert bank.get("/me").status_code == 200  # kept with the secret as encrypted now
     current = crypto._keys()[0][1]
     fresh = base64.b64encode(os.urandom(32)).decode()
     settings.KUWWA_API_KEY_ENCRYPTION_KEY = f"{fresh},{base64.b64encode(current).decode()}"

@@ -217,6 +217,23 @@ def test_closed_channel_is_refused(bank, bill) -> None:
     assert not IdempotencyRecord.objects.exists()
 
 
+def test_a_channel_closed_while_the_key_is_kept_stops_payments_when_it_is_read_again(
+    bank, billed_account, monkeypatch
+) -> None:
+    from kuwwa.organizations.models import CollectionCenter
+    from kuwwa.partners import keys
+
+    older, newer = Bill.objects.filter(account=billed_account("03", kwh=(300, 200))).order_by(
+        "cycle__period_start"
+    )
+    assert bank.pay("BNK-12", _body(older)).status_code == 201  # the key and channel are kept
+    CollectionCenter.objects.filter(partner=bank.partner).update(is_active=False)
+    _deadline, kept = keys._kept[bank.key_id]
+    monkeypatch.setitem(keys._kept, bank.key_id, (0.0, kept))  # its seconds are over
+    response = bank.pay("BNK-13", _body(newer))
+    assert response.status_code == 403 and response.json()["code"] == "CHANNEL_UNAVAILABLE"
+
+
 def test_the_answer_to_a_payment_is_what_its_status_shows_later(bank, billed_account) -> None:
     """The response the write path builds without reading back (the function's own
     allocations, oldest bill first, even when the named newer bill was paid first) is the

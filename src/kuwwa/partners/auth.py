@@ -8,8 +8,9 @@ check-then-insert), so two workers receiving the same request accept it once.
 
 The rate limit counts the partner's requests per clock minute in one row per partner and
 minute (an upsert that returns the new count), so it holds across processes and servers
-without a shared cache. The key is one query; the nonce and the count are one more statement
-on PostgreSQL (two on SQLite), whatever the traffic.
+without a shared cache. The key is one query, kept in the process for a few seconds
+(keys.active_key); the nonce and the count are one statement on PostgreSQL (two on SQLite),
+which also checks that the key and its partner are still active.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from kuwwa.partners.errors import (
     SignatureInvalid,
     TimestampOutOfRange,
 )
-from kuwwa.partners.keys import ActiveKey, active_key, partner_key_secret
+from kuwwa.partners.keys import ActiveKey, active_key, active_key_forget, partner_key_secret
 from kuwwa.partners.models import PartnerKey, PartnerNonce, PartnerRequestCount
 from kuwwa.partners.signing import same, sign_request
 
@@ -160,10 +161,13 @@ def nonces_purge(*, now: dt.datetime | None = None) -> int:
     return deleted
 
 
+# The nonce is recorded only while the key and its partner are active: a key kept in the
+# process (keys.active_key) stops at the first request after its revocation.
 _NONCE_SQL = (
     "INSERT INTO {nonce} (company_id, partner_id, key_id, nonce, seen_at) "
-    "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (company_id, key_id, nonce) DO NOTHING "
-    "RETURNING id"
+    "SELECT %s, %s, %s, %s, %s WHERE EXISTS (SELECT 1 FROM {key} k JOIN {partner} p "
+    "ON p.id = k.partner_id WHERE k.id = %s AND k.revoked_at IS NULL AND p.is_active) "
+    "ON CONFLICT (company_id, key_id, nonce) DO NOTHING RETURNING id"
 )
 _COUNT_SQL = (
     "INSERT INTO {count} (company_id, partner_id, minute, count) VALUES (%s, %s, %s, 1) "
@@ -183,7 +187,12 @@ _COUNT_SELECT = "INSERT INTO {count} (company_id, partner_id, minute, count) SEL
 @functools.cache
 def _statements() -> tuple[str, str, str]:
     """The nonce insert, the count upsert and (PostgreSQL) the two in one statement."""
-    tables = {"nonce": PartnerNonce._meta.db_table, "count": PartnerRequestCount._meta.db_table}
+    tables = {
+        "nonce": PartnerNonce._meta.db_table,
+        "count": PartnerRequestCount._meta.db_table,
+        "key": PartnerKey._meta.db_table,
+        "partner": Partner._meta.db_table,
+    }
     nonce_sql = _NONCE_SQL.format(**tables)
     both = _NONCE_AND_COUNT_SQL.format(
         nonce_sql=nonce_sql, count_select=_COUNT_SELECT.format(**tables), **tables
@@ -192,15 +201,16 @@ def _statements() -> tuple[str, str, str]:
 
 
 def nonce_and_rate(*, key: PartnerKey, nonce: str, now: dt.datetime, limit: int) -> None:
-    """Record the nonce (NonceReused if it was seen) and, with a limit, count the request
-    against the partner's minute (RateLimited over it): the last two checks of a request, in
-    one statement on PostgreSQL. Inserts that a unique rule skips (ON CONFLICT DO NOTHING)
-    raise nothing, so a caller's transaction stays usable."""
+    """Record the nonce (NonceReused if it was seen; KeyUnknown if the key was revoked or its
+    partner deactivated since it was read) and, with a limit, count the request against the
+    partner's minute (RateLimited over it): the last checks of a request, in one statement on
+    PostgreSQL. Inserts that a unique rule skips (ON CONFLICT DO NOTHING) raise nothing, so a
+    caller's transaction stays usable."""
     conn = transaction.get_connection()
     nonce_sql, count_sql, both_sql = _statements()
     adapt = conn.ops.adapt_datetimefield_value
     minute = now.replace(second=0, microsecond=0)
-    nonce_params = [key.company_id, key.partner_id, key.pk, nonce, adapt(now)]
+    nonce_params = [key.company_id, key.partner_id, key.pk, nonce, adapt(now), key.pk]
     count_params = [key.company_id, key.partner_id, adapt(minute)]
     count: int | None = None
     if limit > 0 and conn.vendor == "postgresql":
@@ -211,12 +221,21 @@ def nonce_and_rate(*, key: PartnerKey, nonce: str, now: dt.datetime, limit: int)
         if nonce_id is not None and limit > 0:
             ((count,),) = hot_execute(count_sql, count_params)
     if nonce_id is None:
+        if not _still_active(key):
+            active_key_forget(key.key_id)
+            raise KeyUnknown()
         raise NonceReused()
     if nonce_id % PURGE_EVERY == 0:
         nonces_purge(now=now)
     if count is not None and count > limit:
         wait = max(1, math.ceil(60 - (now - minute).total_seconds()))
         raise RateLimited(headers={"Retry-After": str(wait)})
+
+
+def _still_active(key: PartnerKey) -> bool:
+    return PartnerKey.objects.filter(
+        pk=key.pk, revoked_at__isnull=True, partner__is_active=True
+    ).exists()
 
 
 def authenticate(request: HttpRequest) -> PartnerContext:
@@ -227,7 +246,14 @@ def authenticate(request: HttpRequest) -> PartnerContext:
     if found is None:
         raise KeyUnknown()
     key = found.key
-    _check_signature(request, key, stamp, nonce, sig)
+    try:
+        _check_signature(request, key, stamp, nonce, sig)
+    except KeyUnknown:  # its secret was re-encrypted since the key was kept: read it again
+        found = active_key(key_id, fresh=True)
+        if found is None:
+            raise
+        key = found.key
+        _check_signature(request, key, stamp, nonce, sig)
     now = timezone.now()
     _check_timestamp(stamp, now)
     nonce_and_rate(key=key, nonce=nonce, now=now, limit=rate_per_minute())

@@ -76,6 +76,7 @@ def _keys() -> tuple[tuple[str, bytes], ...]:
 def keys_reload() -> None:
     """Forget the cached keys (tests, and after changing the setting in a running shell)."""
     _keys.cache_clear()
+    _opened.cache_clear()
 
 
 def encrypt(secret: str, *, context: str) -> str:
@@ -88,7 +89,16 @@ def encrypt(secret: str, *, context: str) -> str:
 
 
 def decrypt(token: str, *, context: str) -> str:
-    """The secret; ValueError when no configured key opens it or it was moved to another row."""
+    """The secret; ValueError when no configured key opens it or it was moved to another row.
+
+    Every signed request needs its key's secret, so what opened is kept per process (a
+    rotated or re-encrypted secret is another token); a failure is not kept.
+    """
+    return _opened(token, context)
+
+
+@functools.lru_cache(maxsize=1024)
+def _opened(token: str, context: str) -> str:
     version, _sep, rest = token.partition(":")
     kid, _sep, body = rest.partition(":")
     if version != VERSION or not body:

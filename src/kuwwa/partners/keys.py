@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import secrets
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -147,12 +148,39 @@ def _active_key_sql() -> str:
     )
 
 
-def active_key(key_id: str) -> ActiveKey | None:
+KEY_KEPT_SECONDS = 10.0
+_kept: dict[str, tuple[float, ActiveKey]] = {}
+
+
+def active_key(key_id: str, *, fresh: bool = False) -> ActiveKey | None:
     """The active key with this id, of an active partner, with its channel; or None.
 
-    Every signed request asks this, so it is one statement of whole rows (`core.rawrows`):
-    the ORM spent more time composing the query than the database answering it.
+    Every signed request asks this, so a key found is kept in the process for
+    KEY_KEPT_SECONDS (`fresh` reads it again). A kept key cannot outlive its revocation or its
+    partner's deactivation: each request's nonce is recorded only while both are active
+    (`kuwwa.partners.auth.nonce_and_rate`), so they stop the next request. Other changes to
+    the key's rows (a channel closed, a partner renamed) reach requests within those seconds.
     """
+    now = time.monotonic()
+    kept = None if fresh else _kept.get(key_id)
+    if kept is not None and now < kept[0]:
+        return kept[1]
+    found = _active_key_read(key_id)
+    if found is None:
+        _kept.pop(key_id, None)
+    else:
+        _kept[key_id] = (now + KEY_KEPT_SECONDS, found)
+    return found
+
+
+def active_key_forget(key_id: str) -> None:
+    """Drop what this process keeps of the key (it was found revoked or inactive)."""
+    _kept.pop(key_id, None)
+
+
+def _active_key_read(key_id: str) -> ActiveKey | None:
+    """One statement of whole rows (`core.rawrows`): the ORM spent more time composing the
+    query than the database answering it."""
     rows = hot_execute(
         _active_key_sql(), [CollectionCenter.Kind.VIRTUAL.value, ESTABLISHMENT_CODE, key_id]
     )
