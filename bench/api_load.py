@@ -3,8 +3,8 @@
 Builds a scratch database (demo companies, sandbox partners, N billed accounts), starts a
 production server on 127.0.0.1 (production settings, persistent database connections):
 granian by default (N worker processes × T Python threads), or gunicorn (N sync workers).
-It drives 32 concurrent signed clients (a lean load generator on kept-alive
-connections) for a warm-up, runs ANALYZE, then measures for a fixed time: each client
+It drives 32 concurrent signed clients (a lean event-loop load generator on
+kept-alive connections) for a warm-up, runs ANALYZE, then measures for a fixed time: each client
 inquires a random account and pays what its owner accepts. It prints payments/s,
 inquiries/s, p50/p99 latencies and, as the reference measured in the same run, pgbench's
 TPC-B-like rate with as many clients as the server has database connections (workers ×
@@ -27,12 +27,12 @@ import multiprocessing as mp
 import os
 import random
 import secrets
+import selectors
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -201,152 +201,173 @@ def _amount(info: dict[str, Any], rng: random.Random) -> tuple[int, bool]:
     return max(int(rule["minimum"]), part, 1), False
 
 
-class _Http:
-    """A lean HTTP/1.1 client on one kept-alive socket, reopened when the server closes it
-    (gunicorn's sync workers close after every response).
+def _parsed(data: bytes) -> tuple[int, bytes, bytes, bool] | None:
+    """(status, body, what follows, the server closes) of the first whole response in `data`,
+    or None while it is incomplete. Reads only the status line and the Content-Length and
+    Connection headers: enough for the server's answers."""
+    end = data.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    head = data[:end].decode("latin-1").lower()
+    length, close = 0, False
+    for line in head.split("\r\n")[1:]:
+        name, _sep, value = line.partition(":")
+        if name == "content-length":
+            length = int(value)
+        elif name == "connection":
+            close = value.strip() == "close"
+    start = end + 4
+    if len(data) < start + length:
+        return None
+    return int(head[9:12]), data[start : start + length], data[start + length :], close
+
+
+class _Client:
+    """One simulated teller: inquire a random account, pay what its owner accepts, again.
 
     The load generator shares the server's two cores, so whatever it spends per request is
     taken from the server being measured: httpx cost several times more than http.client,
-    and http.client's header parsing (the email package) was still about a sixth of the
-    machine. This writes the request in one `sendall` and reads only the status line, the
-    Content-Length and Connection headers, and the body: enough for the server's answers.
+    and http.client (threads, header parsing by the email package) still about a sixth of
+    the machine. So a client is a small state machine on one kept-alive socket (reopened
+    when the server closes it, as gunicorn's sync workers do after every response), and a
+    process drives all its clients from one `selectors` loop: no thread switches.
     """
 
-    def __init__(self, base: str) -> None:
-        host, port = base.removeprefix("http://").split(":")
-        self.address = (host, int(port))
-        self.host = f"Host: {host}:{port}\r\n"
+    def __init__(
+        self, address: tuple[str, int], signer: _Signer, numbers: list[str], tag: str
+    ) -> None:
+        self.address, self.signer, self.numbers, self.tag = address, signer, numbers, tag
+        self.host = f"Host: {address[0]}:{address[1]}\r\n"
+        self.rng = random.Random(tag)
         self.sock: socket.socket | None = None
         self.buffer = b""
-
-    def _connect(self) -> socket.socket:
-        sock = socket.create_connection(self.address, timeout=60)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.sock, self.buffer = sock, b""
-        return sock
-
-    def send(self, method: str, path: str, body: bytes, headers: dict[str, str]) -> Any:
-        head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
-        request = (
-            f"{method} {path} HTTP/1.1\r\n{self.host}{head}Content-Length: {len(body)}\r\n\r\n"
-        ).encode() + body
-        sock = self.sock or self._connect()
-        try:
-            sock.sendall(request)
-            return self._response(sock)
-        except OSError:
-            self.close()
-            raise
-
-    def _response(self, sock: socket.socket) -> tuple[int, bytes]:
-        data = self.buffer
-        while (end := data.find(b"\r\n\r\n")) < 0:
-            data += self._recv(sock)
-        head, data = data[:end].decode("latin-1").lower(), data[end + 4 :]
-        status = int(head[9:12])
-        length, close = 0, False
-        for line in head.split("\r\n")[1:]:
-            name, _sep, value = line.partition(":")
-            if name == "content-length":
-                length = int(value)
-            elif name == "connection":
-                close = value.strip() == "close"
-        while len(data) < length:
-            data += self._recv(sock)
-        body, self.buffer = data[:length], data[length:]
-        if close:
-            self.close()
-        return status, body
-
-    def _recv(self, sock: socket.socket) -> bytes:
-        chunk = sock.recv(65536)
-        if not chunk:
-            raise ConnectionError("the server closed the connection")
-        return chunk
-
-    def close(self) -> None:
-        if self.sock is not None:
-            self.sock.close()
-        self.sock, self.buffer = None, b""
-
-
-def _client(
-    base: str, signer: _Signer, numbers: list[str], end: float, tag: str, out: dict[str, Any]
-) -> None:
-    rng = random.Random(tag)
-    conn = _Http(base)
-    n = 0
-    while time.perf_counter() < end:
-        number = rng.choice(numbers)
-        path = f"/api/v1/partner/accounts/{number}"
-        start = time.perf_counter()
-        try:
-            status, content = conn.send("GET", path, b"", signer.headers("GET", path, b""))
-        except OSError:
-            out["errors"] += 1
-            continue
-        out["inquiry_ms"].append((time.perf_counter() - start) * 1000)
-        if status != 200:
-            out["errors" if status >= 500 else "refused"] += 1
-            continue
-        info = json.loads(content)
-        if not info["payable"]:
-            continue
-        amount, to_credit = _amount(info, rng)
-        n += 1
-        body = json.dumps(
-            {"account_number": number, "amount": amount, "to_credit": to_credit}
-        ).encode()
-        headers = signer.headers("POST", "/api/v1/partner/payments", body)
-        headers.update({"Idempotency-Key": f"{tag}-{n}", "Content-Type": "application/json"})
-        start = time.perf_counter()
-        try:
-            status, content = conn.send("POST", "/api/v1/partner/payments", body, headers)
-        except OSError:
-            out["errors"] += 1
-            continue
-        out["payment_ms"].append((time.perf_counter() - start) * 1000)
-        if status == 201:
-            out["payments"] += 1
-        else:
-            out["errors" if status >= 500 else "refused"] += 1
-    conn.close()
-
-
-def _load_process(
-    base: str,
-    keys: list[tuple[str, str]],
-    numbers: list[str],
-    threads: int,
-    seconds: float,
-    proc: int,
-    queue: Any,
-) -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-    start_at = time.perf_counter()
-    end = start_at + seconds
-    outs = []
-    workers = []
-    for t in range(threads):
-        out: dict[str, Any] = {
+        self.paid = 0
+        self.number = ""
+        self.kind = ""  # "inquiry" or "payment": what the request in flight is
+        self.started = 0.0
+        self.out: dict[str, Any] = {
             "payments": 0,
             "refused": 0,
             "errors": 0,
             "payment_ms": [],
             "inquiry_ms": [],
         }
-        outs.append(out)
-        signer = _Signer(*keys[(proc * threads + t) % len(keys)])
-        tag = f"bench-{os.getpid()}-{t}"
-        workers.append(
-            threading.Thread(target=_client, args=(base, signer, numbers, end, tag, out))
+
+    def _send(
+        self, selector: selectors.BaseSelector, method: str, path: str, body: bytes, extra: str = ""
+    ) -> None:
+        head = "".join(
+            f"{name}: {value}\r\n"
+            for name, value in self.signer.headers(method, path, body).items()
         )
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join(timeout=seconds + 120)
+        request = (
+            f"{method} {path} HTTP/1.1\r\n{self.host}{head}{extra}"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        ).encode() + body
+        if self.sock is None:
+            self.sock = socket.create_connection(self.address, timeout=60)
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.buffer = b""
+            selector.register(self.sock, selectors.EVENT_READ, self)
+        self.started = time.perf_counter()
+        self.sock.sendall(request)  # a small request: the socket's buffer takes it at once
+
+    def inquire(self, selector: selectors.BaseSelector) -> None:
+        self.number = self.rng.choice(self.numbers)
+        self.kind = "inquiry"
+        self._send(selector, "GET", f"/api/v1/partner/accounts/{self.number}", b"")
+
+    def _pay(self, selector: selectors.BaseSelector, info: dict[str, Any]) -> None:
+        amount, to_credit = _amount(info, self.rng)
+        self.paid += 1
+        body = json.dumps(
+            {"account_number": self.number, "amount": amount, "to_credit": to_credit}
+        ).encode()
+        self.kind = "payment"
+        extra = f"Idempotency-Key: {self.tag}-{self.paid}\r\nContent-Type: application/json\r\n"
+        self._send(selector, "POST", "/api/v1/partner/payments", body, extra)
+
+    def close(self, selector: selectors.BaseSelector) -> None:
+        if self.sock is not None:
+            selector.unregister(self.sock)
+            self.sock.close()
+        self.sock, self.buffer = None, b""
+
+    def readable(self, selector: selectors.BaseSelector, more: bool) -> bool:
+        """Take what arrived; on a whole response, record it and send the next request (or,
+        with no `more`, stop). True when this client has stopped."""
+        assert self.sock is not None
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            self.out["errors"] += 1
+            self.close(selector)
+            if not more:
+                return True
+            self.inquire(selector)
+            return False
+        self.buffer += chunk
+        parsed = _parsed(self.buffer)
+        if parsed is None:
+            return False
+        status, body, self.buffer, server_closes = parsed
+        elapsed = (time.perf_counter() - self.started) * 1000
+        if server_closes:
+            self.close(selector)
+        self.out[f"{self.kind}_ms"].append(elapsed)
+        if status >= 500:
+            self.out["errors"] += 1
+        elif self.kind == "payment":
+            self.out["payments" if status == 201 else "refused"] += 1
+        elif status != 200:
+            self.out["refused"] += 1
+        if not more:
+            self.close(selector)
+            return True
+        if self.kind == "inquiry" and status == 200:
+            info = json.loads(body)
+            if info["payable"]:
+                self._pay(selector, info)
+                return False
+        self.inquire(selector)
+        return False
+
+
+def _load_process(
+    base: str,
+    keys: list[tuple[str, str]],
+    numbers: list[str],
+    clients: int,
+    seconds: float,
+    proc: int,
+    queue: Any,
+) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+    host, port = base.removeprefix("http://").split(":")
+    selector = selectors.DefaultSelector()
+    tellers = [
+        _Client(
+            (host, int(port)),
+            _Signer(*keys[(proc * clients + c) % len(keys)]),
+            numbers,
+            f"bench-{os.getpid()}-{c}",
+        )
+        for c in range(clients)
+    ]
+    start_at = time.perf_counter()
+    end = start_at + seconds
+    for teller in tellers:
+        teller.inquire(selector)
+    busy = len(tellers)
+    while busy:  # after the end, each client finishes the request it has in flight
+        events = selector.select(timeout=60)
+        if not events:
+            raise SystemExit("the server did not answer for 60 s")
+        more = time.perf_counter() < end
+        for event, _mask in events:
+            if event.data.readable(selector, more):
+                busy -= 1
     elapsed = time.perf_counter() - start_at
-    queue.put((outs, elapsed))
+    queue.put(([teller.out for teller in tellers], elapsed))
 
 
 def _analyze() -> None:
@@ -362,7 +383,7 @@ def _analyze() -> None:
 def _drive(
     base: str, keys: list[tuple[str, str]], numbers: list[str], clients: int, seconds: float
 ) -> dict[str, Any]:
-    procs_n = min(4, clients)
+    procs_n = min(2, clients)  # an event loop each: two keep up with 32 clients
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
     per = [clients // procs_n + (1 if i < clients % procs_n else 0) for i in range(procs_n)]
