@@ -227,7 +227,7 @@ def _counter_client(
         while not stop.is_set():
             try:
                 http.get("/login/")
-                token = http.cookies.get("csrftoken", "")
+                token = http.cookies.get("csrftoken") or ""
                 http.post(
                     "/login/",
                     data={"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token},
@@ -256,7 +256,7 @@ def _counter_client(
             with tally.lock:
                 tally.requests += 1
             try:
-                token = http.cookies.get("csrftoken", "")
+                token = http.cookies.get("csrftoken") or ""
                 response = http.post(
                     "/counter/pay/",
                     data={**form, "csrfmiddlewaretoken": token},
