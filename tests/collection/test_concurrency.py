@@ -117,3 +117,31 @@ def test_one_reference_from_many_threads_is_one_payment(billed_account, make_use
     assert sum(1 for r in results if not r.replayed) == 1
     assert Payment.objects.count() == 1 and Receipt.objects.count() == 1
     assert connection.vendor in ("postgresql", "sqlite")
+
+
+def test_senders_at_work_at_once_send_each_sms_once(settings, monkeypatch) -> None:
+    """Several `kuwwa sms-send` services share the queue: each message goes out once."""
+    if connection.vendor != "postgresql":
+        pytest.skip("several senders need row locks that skip (PostgreSQL)")
+    import time
+
+    from kuwwa.core.models import SmsMessage
+    from kuwwa.core.sms import HttpGatewayBackend, sms_send_queued
+    from kuwwa.organizations.models import Company
+
+    settings.KUWWA_SMS_BACKEND = "http"
+    sent: list[str] = []
+
+    def send(self: Any, *, phone: str, text: str) -> str:
+        time.sleep(0.01)  # a gateway takes a moment: the senders overlap
+        sent.append(text)
+        return "gw"
+
+    monkeypatch.setattr(HttpGatewayBackend, "send", send)
+    company = Company.objects.get(code="01")
+    for n in range(40):
+        SmsMessage.objects.create(company=company, phone="0944000000", text=f"m{n}")
+    taken = _race(lambda _i: sms_send_queued(limit=1000))
+    assert sum(taken) == 40, taken
+    assert sorted(sent) == sorted(f"m{n}" for n in range(40))
+    assert set(SmsMessage.objects.values_list("status", flat=True)) == {"sent"}

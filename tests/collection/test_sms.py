@@ -1,9 +1,11 @@
-"""Receipt SMS through the two backends: the outbox row is the delivery; the HTTP gateway is
-called after commit and the outcome recorded. On either database and either payment path."""
+"""Receipt SMS through the two backends: the outbox row is the delivery; a gateway's message is
+sent by the sender (`kuwwa sms-send`), never in the request that paid, and the outcome
+recorded. On either database and either payment path."""
 
 from __future__ import annotations
 
 import logging
+from io import StringIO
 from typing import Any
 
 import pytest
@@ -53,18 +55,26 @@ def test_the_outbox_row_is_the_delivery_and_the_log_comes_after_commit(
     assert [r for r in caplog.records if r.name == "kuwwa.sms"]
 
 
-def test_the_gateway_is_called_only_after_commit_and_the_outcome_recorded(
+def test_the_gateway_is_called_by_the_sender_never_by_the_payment(
     gateway, make_account, cashier, counter_request, django_capture_on_commit_callbacks
 ):
+    """A slow or unreachable gateway must not hold the payment's answer: the request only
+    queues the message, and the sender posts it once the payment has committed."""
+    from django.core.management import call_command
+
     callbacks, message = _pay(
         make_account, cashier, counter_request, django_capture_on_commit_callbacks
     )
-    assert message.status == "queued" and gateway == []
     for callback in callbacks:
-        callback()
+        callback()  # everything the payment's request does after its commit
+    message.refresh_from_db()
+    assert message.status == "queued" and gateway == []
+    call_command("sms_send", stdout=StringIO())
     message.refresh_from_db()
     assert (message.status, message.reference, message.attempts) == ("sent", "gw-1", 1)
     assert gateway == [(message.phone, message.text)]
+    call_command("sms_send", stdout=StringIO())  # a second pass sends nothing again
+    assert len(gateway) == 1
 
 
 def test_a_gateway_failure_is_recorded_and_retried(
@@ -81,15 +91,14 @@ def test_a_gateway_failure_is_recorded_and_retried(
         raise OSError("gateway unreachable")
 
     monkeypatch.setattr(HttpGatewayBackend, "send", down)
-    callbacks, message = _pay(
+    _callbacks, message = _pay(
         make_account, cashier, counter_request, django_capture_on_commit_callbacks
     )
-    for callback in callbacks:
-        callback()  # a failing gateway never breaks the payment
+    call_command("sms_send", stdout=StringIO())  # a failing gateway never stops the sender
     message.refresh_from_db()
     assert message.status == "failed" and "unreachable" in message.error
     monkeypatch.undo()
     monkeypatch.setattr(HttpGatewayBackend, "send", lambda self, *, phone, text: "gw-2")
-    call_command("sms_retry")
+    call_command("sms_retry", stdout=StringIO())
     message.refresh_from_db()
     assert (message.status, message.reference, message.attempts) == ("sent", "gw-2", 2)

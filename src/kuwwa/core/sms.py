@@ -1,11 +1,15 @@
-"""Outgoing SMS: queued in the caller's transaction, sent after commit through a backend.
+"""Outgoing SMS: queued in the caller's transaction, delivered once it commits.
 
 The default backend ("outbox") keeps each message in the SmsMessage table, where the committed
 row is the delivery (an SMS operator's system reads the outbox), and writes it to the log after
 commit: what a demo or a machine without a gateway needs, at no second write per message.
 The "http" backend posts to a real SMS gateway (KUWWA_SMS_HTTP_URL, bearer
-KUWWA_SMS_HTTP_TOKEN) after commit; a message whose sending failed stays "failed" and
-`kuwwa sms-retry` sends it again.
+KUWWA_SMS_HTTP_TOKEN), but never in the request that queued the message: a slow or unreachable
+gateway would hold every payment's answer at the counter and on the partner API (up to its
+timeout) and tie up the server's threads. The sender (`kuwwa sms-send --loop`, a service
+beside the web server) takes committed queued messages one at a time (SKIP LOCKED, so several
+senders share the work), posts them and records the outcome; a message whose sending failed
+stays "failed" and `kuwwa sms-retry` sends it again.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ import urllib.request
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import QuerySet
 
 from kuwwa.core.models import SmsMessage
 
@@ -111,10 +116,39 @@ def sms_initial_state() -> dict[str, Any]:
 
 
 def sms_after_commit(message: SmsMessage) -> None:
-    """Once the caller's transaction commits: send the message (gateway) or log it (outbox,
-    whose row is the delivery: no second write per message)."""
+    """Once the caller's transaction commits, the outbox logs the message (its row is the
+    delivery: no second write per message). A gateway's message waits, queued, for the
+    sender (`sms_send_queued`)."""
     backend = sms_backend()
     if backend.delivered_by_commit:
         transaction.on_commit(lambda: backend.send(phone=message.phone, text=message.text))
-    else:
-        transaction.on_commit(lambda: sms_dispatch(message.pk, message))
+
+
+def sms_send_queued(*, limit: int = 100) -> int:
+    """Send up to `limit` committed queued messages, oldest first; how many were taken."""
+    return _send_each(SmsMessage.objects.filter(status=SmsMessage.Status.QUEUED), limit)
+
+
+def sms_resend_failed(*, max_attempts: int = 10, limit: int = 1000) -> int:
+    """Send again the messages whose sending failed, fewer than `max_attempts` times."""
+    failed = SmsMessage.objects.filter(status=SmsMessage.Status.FAILED, attempts__lt=max_attempts)
+    return _send_each(failed, limit)
+
+
+def _send_each(messages: QuerySet[SmsMessage], limit: int) -> int:
+    """Send the messages one at a time, each in its own transaction with its row locked
+    (skipped by other senders) while the gateway is called: two senders never send one
+    message, and a sender that dies leaves it for the next. A pass sees each row once."""
+    taken, after = 0, 0
+    while taken < limit:
+        with transaction.atomic():
+            due = messages.filter(pk__gt=after).order_by("pk")
+            if connection.features.has_select_for_update_skip_locked:
+                due = due.select_for_update(skip_locked=True)
+            message = due.first()
+            if message is None:
+                return taken
+            sms_dispatch(message.pk, message)
+        after = message.pk
+        taken += 1
+    return taken

@@ -1,28 +1,18 @@
-"""`kuwwa sms-retry`: send again the SMS messages that failed or were never sent."""
+"""`kuwwa sms-retry`: send again the SMS messages whose sending failed."""
 
-import datetime as dt
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.utils import timezone
 
-from kuwwa.core.models import SmsMessage
-from kuwwa.core.sms import sms_dispatch
+from kuwwa.core.sms import sms_resend_failed
 
 
 class Command(BaseCommand):
-    help = "Resend failed SMS messages, and queued ones older than a minute (a crash after commit)."
+    help = "Resend the SMS messages whose sending failed (queued ones are `kuwwa sms-send`'s)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--max-attempts", type=int, default=10)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        stale = timezone.now() - dt.timedelta(minutes=1)
-        due = SmsMessage.objects.filter(attempts__lt=options["max_attempts"]).filter(
-            status=SmsMessage.Status.FAILED
-        ) | SmsMessage.objects.filter(status=SmsMessage.Status.QUEUED, created_at__lt=stale)
-        sent = 0
-        for message in due.order_by("pk")[:1000]:
-            sms_dispatch(message.pk, message)
-            sent += 1
+        sent = sms_resend_failed(max_attempts=options["max_attempts"])
         self.stdout.write(f"{sent} messages retried")
