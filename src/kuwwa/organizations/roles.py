@@ -57,6 +57,29 @@ _EDIT_ACCOUNTS = [
     "accounts.change_meter",
 ]
 
+# The records services write (bills, payments, shifts, ...): read in the back office by the
+# staff who work with them, each within their scope (the admin filters rows by it), changed
+# only through the services.
+_VIEW_RECORDS = [
+    "billing.view_billingcycle",
+    "billing.view_meterreading",
+    "billing.view_bill",
+    "billing.view_billingrun",
+    "billing.view_adjustment",
+    "collection.view_payment",
+    "collection.view_receipt",
+    "cashiering.view_shift",
+    "cashiering.view_handover",
+    "cashiering.view_deposit",
+]
+# Opening cycles and deciding adjustments (the service checks who may approve).
+_MANAGE_BILLING = [
+    "billing.add_billingcycle",
+    "billing.change_billingcycle",
+    "billing.add_adjustment",
+    "billing.change_adjustment",
+]
+
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.ESTABLISHMENT_ADMIN: [
         *_VIEW_MASTER,
@@ -79,9 +102,12 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "billing.view_tariffcharge",
         "billing.add_tariffcharge",
         "billing.change_tariffcharge",
+        *_VIEW_RECORDS,
+        *_MANAGE_BILLING,
     ],
     Role.AUDITOR: [
         *_VIEW_MASTER,
+        *_VIEW_RECORDS,
         "organizations.view_user",
         "core.view_auditevent",
         "billing.view_tariff",
@@ -96,9 +122,22 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "organizations.change_user",
         "core.view_auditevent",
         "billing.view_tariff",
+        *_VIEW_RECORDS,
+        *_MANAGE_BILLING,
     ],
-    Role.ACCOUNTANT: [*_VIEW_MASTER, "billing.view_tariff"],
-    Role.READING_CLERK: ["accounts.view_account", "accounts.view_meter"],
+    # Accountants request credit and debit notes; their company's admin approves them.
+    Role.ACCOUNTANT: [
+        *_VIEW_MASTER,
+        "billing.view_tariff",
+        *_VIEW_RECORDS,
+        "billing.add_adjustment",
+    ],
+    Role.READING_CLERK: [
+        "accounts.view_account",
+        "accounts.view_meter",
+        "billing.view_billingcycle",
+        "billing.view_meterreading",
+    ],
     Role.SUPERVISOR: ["accounts.view_account"],
     Role.CASHIER: ["accounts.view_account"],
 }
