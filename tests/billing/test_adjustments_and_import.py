@@ -107,7 +107,7 @@ def test_csv_import_reports_every_row_and_keeps_good_rows(make_account, open_cyc
         (8, False, "rejected"),
         (9, False, "rejected"),
     ]
-    assert "Already" in reports[3].message or "مسبقاً" in reports[3].message
+    assert "Already recorded" in reports[3].message or "من قبل" in reports[3].message
     assert MeterReading.objects.count() == 2
     assert AuditEvent.objects.count() == events_before + 2
 

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -17,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from kuwwa.billing.adjustments import adjustment_decide, adjustment_request
 from kuwwa.billing.cycles import cycle_open
 from kuwwa.billing.documents import bill_html, bill_pdf, bill_thermal_html
-from kuwwa.billing.imports import readings_import_csv
+from kuwwa.billing.imports import reading_enter, readings_import_csv
 from kuwwa.billing.models import Adjustment, Bill, BillingCycle, BillingRun, MeterReading
 from kuwwa.billing.readings import reading_review
 from kuwwa.billing.selectors import bill_document
@@ -78,6 +79,17 @@ class ImportForm(forms.Form):
     file = forms.FileField(label=_("CSV file"))
 
 
+class ReadingEntryForm(forms.Form):
+    """A clerk's reading, typed as read (Arabic digits too): checked by `reading_enter`."""
+
+    account_number = forms.CharField(label=_("account number"), max_length=40)
+    reading = forms.CharField(label=_("reading"), max_length=20)
+    read_on = forms.CharField(
+        label=_("read on"), max_length=10, help_text=_("YYYY-MM-DD or DD/MM/YYYY")
+    )
+    note = forms.CharField(label=_("note"), max_length=100, required=False)
+
+
 @admin.register(MeterReading)
 class MeterReadingAdmin(ReadOnlyScopedAdmin):
     list_display = (
@@ -104,12 +116,55 @@ class MeterReadingAdmin(ReadOnlyScopedAdmin):
                 self.admin_site.admin_view(self.import_view),
                 name="billing_meterreading_import",
             ),
+            path(
+                "enter/",
+                self.admin_site.admin_view(self.enter_view),
+                name="billing_meterreading_enter",
+            ),
             *super().get_urls(),
         ]
 
-    def import_view(self, request: HttpRequest) -> HttpResponse:
+    def _may_record(self, request: HttpRequest) -> bool:
         scope = scope_of(request.user)
-        if not (scope.all_companies or scope.kind == "company"):
+        return (scope.all_companies or scope.kind == "company") and request.user.has_perm(
+            "billing.add_meterreading"
+        )
+
+    def _own_company(self, request: HttpRequest) -> int | None:
+        """The company whose accounts company staff may record for (None: any)."""
+        scope = scope_of(request.user)
+        return None if scope.all_companies else scope.company_id
+
+    def _page(self, request: HttpRequest, template: str, **context: Any) -> HttpResponse:
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, **context}
+        return render(request, f"admin/billing/meterreading/{template}", context)
+
+    def enter_view(self, request: HttpRequest) -> HttpResponse:
+        """A reading taken at the office (source "office"), one at a time, with its outcome."""
+        if not self._may_record(request):
+            return HttpResponse(status=403)
+        report = None
+        form = ReadingEntryForm(
+            request.POST or None, initial={"read_on": timezone.localdate().isoformat()}
+        )
+        if request.method == "POST" and form.is_valid():
+            report = reading_enter(
+                actor=request.user,
+                account_number=form.cleaned_data["account_number"],
+                reading=form.cleaned_data["reading"],
+                read_on=form.cleaned_data["read_on"],
+                source=MeterReading.Source.OFFICE,
+                company_id=self._own_company(request),
+                note=form.cleaned_data["note"],
+            )
+            if report.ok:  # ready for the next one, on the same day
+                form = ReadingEntryForm(initial={"read_on": form.cleaned_data["read_on"]})
+        return self._page(
+            request, "enter.html", title=_("Enter a meter reading"), form=form, report=report
+        )
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        if not self._may_record(request):
             return HttpResponse(status=403)
         reports = None
         form = ImportForm(request.POST or None, request.FILES or None)
@@ -121,16 +176,11 @@ class MeterReadingAdmin(ReadOnlyScopedAdmin):
                 reports = readings_import_csv(
                     actor=request.user,
                     data=upload.read(),
-                    company_id=None if scope.all_companies else scope.company_id,
+                    company_id=self._own_company(request),
                 )
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Import meter readings"),
-            "form": form,
-            "reports": reports,
-            "opts": self.model._meta,
-        }
-        return render(request, "admin/billing/meterreading/import.html", context)
+        return self._page(
+            request, "import.html", title=_("Import meter readings"), form=form, reports=reports
+        )
 
     def _review(self, request: HttpRequest, queryset: QuerySet[MeterReading], accept: bool) -> None:
         done = 0

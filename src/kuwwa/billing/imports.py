@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from kuwwa.accounts.models import Account
 from kuwwa.accounts.numbers import parse_account_number
+from kuwwa.billing.models import MeterReading
 from kuwwa.billing.readings import reading_messages, reading_submit
 from kuwwa.core.digits import to_latin_digits
 from kuwwa.core.errors import ApplicationError
@@ -34,6 +35,11 @@ class RowReport:
     message: str
     reading_id: int | None = None
 
+    @property
+    def status_label(self) -> str:
+        """The status in the reader's language."""
+        return str(MeterReading.Status(self.status).label)
+
 
 def _parse_date(text: str) -> dt.date:
     value = to_latin_digits(text.strip())
@@ -45,8 +51,22 @@ def _parse_date(text: str) -> dt.date:
     raise ValueError(value)
 
 
-def _row(line: int, row: dict[str, str], *, actor: Any, company_id: int | None) -> RowReport:
-    number_text = (row.get("account_number") or "").strip()
+def reading_enter(
+    *,
+    actor: Any,
+    account_number: str,
+    reading: str,
+    read_on: str,
+    source: str,
+    company_id: int | None,
+    note: str = "",
+    line: int = 1,
+) -> RowReport:
+    """One reading as people type it (a round's CSV row, or a clerk at the office): the
+    account's number, the dial's value and the date as text, Arabic digits allowed. Checked
+    and recorded through `reading_submit`; the report says what became of it. `company_id`
+    keeps company staff to their own company's accounts."""
+    number_text = account_number.strip()
     try:
         parsed = parse_account_number(number_text)
     except ApplicationError as exc:
@@ -55,11 +75,11 @@ def _row(line: int, row: dict[str, str], *, actor: Any, company_id: int | None) 
     if account is None or (company_id is not None and account.company_id != company_id):
         return RowReport(line, number_text, False, "rejected", _("No account has this number."))
     try:
-        value = int(to_latin_digits((row.get("reading") or "").strip()))
+        value = int(to_latin_digits(reading.strip()))
     except ValueError:
         return RowReport(line, number_text, False, "rejected", _("The reading is not a number."))
     try:
-        read_on = _parse_date(row.get("read_on") or "")
+        day = _parse_date(read_on)
     except ValueError:
         return RowReport(
             line, number_text, False, "rejected", _("The date is not valid (use YYYY-MM-DD).")
@@ -70,21 +90,21 @@ def _row(line: int, row: dict[str, str], *, actor: Any, company_id: int | None) 
                 actor=actor,
                 account=account,
                 value=value,
-                read_on=read_on,
-                source="reader",
-                note=(row.get("reader") or "")[:100],
+                read_on=day,
+                source=source,
+                note=note[:100],
             )
     except ApplicationError as exc:
         return RowReport(line, number_text, False, "rejected", str(exc))
-    reading = outcome.reading
+    recorded = outcome.reading
     if not outcome.created:
-        message = _("Already imported.")
-    elif reading.status == "rejected":
-        message = "; ".join(reading_messages(reading))
+        message = _("Already recorded.")
+    elif recorded.status == "rejected":
+        message = "; ".join(reading_messages(recorded))
     else:
-        message = "; ".join(reading_messages(reading)) or _("Accepted.")
+        message = "; ".join(reading_messages(recorded)) or _("Accepted.")
     return RowReport(
-        line, number_text, reading.status != "rejected", reading.status, message, reading.pk
+        line, number_text, recorded.status != "rejected", recorded.status, message, recorded.pk
     )
 
 
@@ -112,5 +132,16 @@ def readings_import_csv(
         if index - 1 > MAX_ROWS:
             reports.append(RowReport(index, "", False, "rejected", _("Too many rows in one file.")))
             break
-        reports.append(_row(index, row, actor=actor, company_id=company_id))
+        reports.append(
+            reading_enter(
+                actor=actor,
+                account_number=row.get("account_number") or "",
+                reading=row.get("reading") or "",
+                read_on=row.get("read_on") or "",
+                source="reader",
+                company_id=company_id,
+                note=row.get("reader") or "",
+                line=index,
+            )
+        )
     return reports

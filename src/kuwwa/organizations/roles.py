@@ -72,8 +72,10 @@ _VIEW_RECORDS = [
     "cashiering.view_handover",
     "cashiering.view_deposit",
 ]
-# Opening cycles and deciding adjustments (the service checks who may approve).
+# Opening cycles, recording readings and deciding adjustments (the service checks who may
+# approve).
 _MANAGE_BILLING = [
+    "billing.add_meterreading",
     "billing.add_billingcycle",
     "billing.change_billingcycle",
     "billing.add_adjustment",
@@ -137,6 +139,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "accounts.view_meter",
         "billing.view_billingcycle",
         "billing.view_meterreading",
+        "billing.add_meterreading",
     ],
     Role.SUPERVISOR: ["accounts.view_account"],
     Role.CASHIER: ["accounts.view_account"],
