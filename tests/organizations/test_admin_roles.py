@@ -76,3 +76,31 @@ def test_company_staff_see_only_their_companys_bills(make_user, make_account) ->
     assert own.number in page and other.number not in page
     assert client.get(f"/admin/billing/bill/{other.pk}/change/").status_code in (302, 404)
     assert client.get(f"/admin/billing/bill/{own.pk}/change/").status_code == 200
+
+
+def test_an_accountant_requests_a_credit_note_and_the_company_admin_approves_it(
+    make_user, make_account
+) -> None:
+    from kuwwa.billing.models import Adjustment, Bill
+    from kuwwa.ledger.selectors import ledger_check
+    from tests.conftest import bill_cycles
+
+    bill = Bill.objects.get(account=bill_cycles(make_account("01"), (300,)))
+    accountant, admin = Client(), Client()
+    accountant.force_login(make_user(Role.ACCOUNTANT, "01"))
+    admin.force_login(make_user(Role.COMPANY_ADMIN, "01"))
+    response = accountant.post(
+        "/admin/billing/adjustment/add/",
+        {"bill": bill.pk, "kind": "credit", "amount": 5000, "reason": "wrong_reading"},
+    )
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    adjustment = Adjustment.objects.get(bill=bill)
+    assert adjustment.state == "pending"
+    admin.post(
+        "/admin/billing/adjustment/",
+        {"action": "approve", "_selected_action": [adjustment.pk]},
+    )
+    adjustment.refresh_from_db()
+    bill.refresh_from_db()
+    assert adjustment.state == "approved" and bill.adjusted == -5000
+    assert ledger_check().ok
