@@ -67,3 +67,35 @@ def test_only_staff_who_record_readings_reach_the_page(make_user) -> None:
         client = Client()
         client.force_login(make_user(role, "01", center))
         assert (client.get(URL).status_code == 200) is allowed, role
+
+
+def test_a_clerk_reviews_a_flagged_reading_an_accountant_cannot(
+    make_user, make_account, open_cycle, in_window
+) -> None:
+    from kuwwa.billing.readings import reading_submit
+    from kuwwa.billing.run import billing_run
+
+    account = make_account("01")
+    first = open_cycle("2026-02")
+    reading_submit(
+        actor=None, account=account, value=400, read_on=in_window(first), source="reader"
+    )
+    billing_run(actor=None, company=account.company, cycle=first)
+    cycle = open_cycle("2026-04")
+    flagged = reading_submit(
+        actor=None, account=account, value=5400, read_on=in_window(cycle), source="reader"
+    ).reading
+    assert flagged.status == "needs_review"
+
+    def review(role: Role) -> str:
+        client = Client()
+        client.force_login(make_user(role, "01"))
+        client.post(
+            "/admin/billing/meterreading/",
+            {"action": "accept", "_selected_action": [flagged.pk]},
+        )
+        flagged.refresh_from_db()
+        return flagged.status
+
+    assert review(Role.ACCOUNTANT) == "needs_review"
+    assert review(Role.READING_CLERK) == "accepted"

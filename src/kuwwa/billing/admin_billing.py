@@ -194,17 +194,18 @@ class MeterReadingAdmin(ReadOnlyScopedAdmin):
                 self.message_user(request, str(exc), messages.ERROR)
         self.message_user(request, _("%(n)d readings reviewed.") % {"n": done})
 
-    @admin.action(description=_("Accept the selected readings"))
+    @admin.action(description=_("Accept the selected readings"), permissions=["change"])
     def accept(self, request: HttpRequest, queryset: QuerySet[MeterReading]) -> None:
         self._review(request, queryset, True)
 
-    @admin.action(description=_("Reject the selected readings"))
+    @admin.action(description=_("Reject the selected readings"), permissions=["change"])
     def reject(self, request: HttpRequest, queryset: QuerySet[MeterReading]) -> None:
         self._review(request, queryset, False)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Needed for actions on the changelist; the change form itself stays read-only.
-        return obj is None and scope_of(request.user).kind in ("establishment", "company")
+        # The review actions on the changelist, for those who record readings; the change
+        # form itself stays read-only.
+        return obj is None and self._may_record(request)
 
 
 @admin.register(Bill)
