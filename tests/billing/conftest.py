@@ -27,3 +27,21 @@ def in_window():
         return cycle.reading_window_start + dt.timedelta(days=2)
 
     return day
+
+
+@pytest.fixture
+def billed_cycle(open_cycle, in_window):
+    """A cycle of the account's company with the account's reading in it, billed: history
+    for the next cycle's checks and estimates."""
+    from kuwwa.billing.readings import reading_submit
+    from kuwwa.billing.run import billing_run
+
+    def make(account, code: str, value: int) -> BillingCycle:
+        cycle = open_cycle(code, account.company.code)
+        reading_submit(
+            actor=None, account=account, value=value, read_on=in_window(cycle), source="reader"
+        )
+        billing_run(actor=None, company=account.company, cycle=cycle)
+        return cycle
+
+    return make

@@ -70,17 +70,12 @@ def test_only_staff_who_record_readings_reach_the_page(make_user) -> None:
 
 
 def test_a_clerk_reviews_a_flagged_reading_an_accountant_cannot(
-    make_user, make_account, open_cycle, in_window
+    make_user, make_account, open_cycle, in_window, billed_cycle
 ) -> None:
     from kuwwa.billing.readings import reading_submit
-    from kuwwa.billing.run import billing_run
 
     account = make_account("01")
-    first = open_cycle("2026-02")
-    reading_submit(
-        actor=None, account=account, value=400, read_on=in_window(first), source="reader"
-    )
-    billing_run(actor=None, company=account.company, cycle=first)
+    billed_cycle(account, "2026-02", 400)
     cycle = open_cycle("2026-04")
     flagged = reading_submit(
         actor=None, account=account, value=5400, read_on=in_window(cycle), source="reader"

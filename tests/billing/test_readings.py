@@ -10,7 +10,6 @@ import pytest
 from kuwwa.accounts.services import meter_install
 from kuwwa.billing.models import MeterReading
 from kuwwa.billing.readings import ReadingRefused, reading_review, reading_submit
-from kuwwa.billing.run import billing_run
 from kuwwa.core.errors import Conflict
 
 pytestmark = pytest.mark.django_db
@@ -57,16 +56,11 @@ def test_outside_the_window_is_refused(make_account, open_cycle):
         submit(account, cycle, 10, cycle.period_start)
 
 
-def _bill_cycle_with(account, code, value, open_cycle, in_window):
-    cycle = open_cycle(code)
-    submit(account, cycle, value, in_window(cycle))
-    billing_run(actor=None, company=account.company, cycle=cycle)
-    return cycle
-
-
-def test_below_previous_is_rejected_but_a_rollover_is_accepted(make_account, open_cycle, in_window):
+def test_below_previous_is_rejected_but_a_rollover_is_accepted(
+    make_account, open_cycle, in_window, billed_cycle
+):
     account = make_account("01")  # a 6-digit meter starting at 0
-    _bill_cycle_with(account, "2026-02", 999_800, open_cycle, in_window)
+    billed_cycle(account, "2026-02", 999_800)
     cycle = open_cycle("2026-04")
     low = submit(account, cycle, 500_000, in_window(cycle))
     assert low.reading.status == S.REJECTED and low.reading.flags == ["below_previous"]
@@ -75,9 +69,11 @@ def test_below_previous_is_rejected_but_a_rollover_is_accepted(make_account, ope
     assert rolled.reading.consumption_kwh == 1_000_000 - 999_800 + 150
 
 
-def test_a_replaced_meter_starts_from_its_own_initial_reading(make_account, open_cycle, in_window):
+def test_a_replaced_meter_starts_from_its_own_initial_reading(
+    make_account, open_cycle, in_window, billed_cycle
+):
     account = make_account("01")
-    _bill_cycle_with(account, "2026-02", 500, open_cycle, in_window)
+    billed_cycle(account, "2026-02", 500)
     meter_install(
         actor=None,
         account=account,
@@ -91,9 +87,11 @@ def test_a_replaced_meter_starts_from_its_own_initial_reading(make_account, open
     assert outcome.reading.consumption_kwh == 400
 
 
-def test_a_reading_far_above_the_trend_needs_review(make_account, open_cycle, in_window):
+def test_a_reading_far_above_the_trend_needs_review(
+    make_account, open_cycle, in_window, billed_cycle
+):
     account = make_account("01")
-    _bill_cycle_with(account, "2026-02", 400, open_cycle, in_window)
+    billed_cycle(account, "2026-02", 400)
     cycle = open_cycle("2026-04")
     high = submit(account, cycle, 400 + 5000, in_window(cycle))
     assert high.reading.status == S.NEEDS_REVIEW and high.reading.flags == ["high"]
@@ -103,9 +101,11 @@ def test_a_reading_far_above_the_trend_needs_review(make_account, open_cycle, in
         reading_review(actor=None, reading=reviewed, accept=False)
 
 
-def test_a_reading_far_below_the_trend_needs_review(make_account, open_cycle, in_window):
+def test_a_reading_far_below_the_trend_needs_review(
+    make_account, open_cycle, in_window, billed_cycle
+):
     account = make_account("01")
-    _bill_cycle_with(account, "2026-02", 4000, open_cycle, in_window)
+    billed_cycle(account, "2026-02", 4000)
     cycle = open_cycle("2026-04")
     low = submit(account, cycle, 4010, in_window(cycle))
     assert low.reading.status == S.NEEDS_REVIEW and low.reading.flags == ["low"]
@@ -118,8 +118,10 @@ def test_a_value_too_large_for_the_dial_is_rejected(make_account, open_cycle, in
     assert outcome.reading.status == S.REJECTED and outcome.reading.flags == ["too_large"]
 
 
-def test_after_billing_the_cycle_takes_no_new_reading(make_account, open_cycle, in_window):
+def test_after_billing_the_cycle_takes_no_new_reading(
+    make_account, open_cycle, in_window, billed_cycle
+):
     account = make_account("01")
-    cycle = _bill_cycle_with(account, "2026-06", 300, open_cycle, in_window)
+    cycle = billed_cycle(account, "2026-06", 300)
     with pytest.raises((Conflict, ReadingRefused)):
         submit(account, cycle, 310, in_window(cycle))

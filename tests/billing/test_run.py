@@ -63,14 +63,10 @@ def test_a_reading_becomes_a_bill_with_band_lines_and_ledger_postings(
 
 
 def test_no_reading_means_an_estimated_bill_trued_up_by_the_next_actual(
-    make_account, open_cycle, in_window
+    make_account, open_cycle, in_window, billed_cycle
 ):
     account = make_account("01")
-    first = open_cycle("2026-02")
-    reading_submit(
-        actor=None, account=account, value=600, read_on=in_window(first), source="reader"
-    )
-    billing_run(actor=None, company=account.company, cycle=first)
+    billed_cycle(account, "2026-02", 600)
     second = open_cycle("2026-04")
     billing_run(actor=None, company=account.company, cycle=second)
     estimated = Bill.objects.get(account=account, cycle=second)
