@@ -104,3 +104,28 @@ def test_an_accountant_requests_a_credit_note_and_the_company_admin_approves_it(
     bill.refresh_from_db()
     assert adjustment.state == "approved" and bill.adjusted == -5000
     assert ledger_check().ok
+
+
+def test_a_company_admin_moves_cycles_through_reading_and_closing(make_user, make_account) -> None:
+    from kuwwa.billing.cycles import cycle_open
+    from kuwwa.billing.models import BillingCycle
+    from tests.conftest import bill_cycles
+
+    bill_cycles(make_account("01"), (300,))  # a billed (issued) cycle
+    issued = BillingCycle.objects.get(company__code="01")
+    assert issued.state == "issued"
+    opened = cycle_open(actor=None, company=issued.company, code="2030-01")
+
+    def act(role: Role, action: str, cycle: BillingCycle) -> str:
+        client = Client()
+        client.force_login(make_user(role, "01", username=f"{role.value}-{action}-{cycle.pk}"))
+        client.post(
+            "/admin/billing/billingcycle/", {"action": action, "_selected_action": [cycle.pk]}
+        )
+        cycle.refresh_from_db()
+        return cycle.state
+
+    assert act(Role.ACCOUNTANT, "start_reading", opened) == "open"
+    assert act(Role.COMPANY_ADMIN, "start_reading", opened) == "reading"
+    assert act(Role.COMPANY_ADMIN, "close", opened) == "reading"  # not issued yet: refused
+    assert act(Role.COMPANY_ADMIN, "close", issued) == "closed"

@@ -16,7 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kuwwa.billing.adjustments import adjustment_decide, adjustment_request
-from kuwwa.billing.cycles import cycle_open
+from kuwwa.billing.cycles import cycle_advance, cycle_open
 from kuwwa.billing.documents import bill_html, bill_pdf, bill_thermal_html
 from kuwwa.billing.imports import reading_enter, readings_import_csv
 from kuwwa.billing.models import Adjustment, Bill, BillingCycle, BillingRun, MeterReading
@@ -61,8 +61,35 @@ class BillingCycleAdmin(ScopedAdmin):
             return ()
         return [f.name for f in BillingCycle._meta.fields]
 
+    actions = ["start_reading", "close"]
+
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return obj is None and super().has_change_permission(request, obj)
+
+    def _advance(self, request: HttpRequest, cycles: QuerySet[BillingCycle], to: str) -> None:
+        done = 0
+        for cycle in cycles:
+            if not scope_of(request.user).can_change_company_data(cycle.company_id):
+                continue
+            try:
+                cycle_advance(actor=request.user, cycle=cycle, to=to)
+                done += 1
+            except ApplicationError as exc:
+                self.message_user(request, f"{cycle}: {exc}", messages.ERROR)
+        if done:
+            self.message_user(request, _("%(n)d cycles moved on.") % {"n": done})
+
+    @admin.action(
+        description=_("Start reading the selected cycles (open → reading)"), permissions=["change"]
+    )
+    def start_reading(self, request: HttpRequest, queryset: QuerySet[BillingCycle]) -> None:
+        self._advance(request, queryset, BillingCycle.State.READING)
+
+    @admin.action(
+        description=_("Close the selected cycles (issued → closed)"), permissions=["change"]
+    )
+    def close(self, request: HttpRequest, queryset: QuerySet[BillingCycle]) -> None:
+        self._advance(request, queryset, BillingCycle.State.CLOSED)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         cycle = cycle_open(
