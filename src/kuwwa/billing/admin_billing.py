@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import admin, messages
@@ -26,6 +27,29 @@ from kuwwa.core.errors import ApplicationError
 from kuwwa.core.money import format_amount
 from kuwwa.organizations.admin_scoping import ReadOnlyScopedAdmin, ScopedAdmin
 from kuwwa.organizations.scopes import companies_visible, scope_of
+
+T = TypeVar("T")
+
+
+def _for_each(
+    model_admin: admin.ModelAdmin[Any],
+    request: HttpRequest,
+    items: Iterable[T],
+    act: Callable[[T], object],
+    allowed: Callable[[T], bool] = lambda _item: True,
+) -> int:
+    """An admin action: the service on each selected item the user may act on, each refusal
+    reported beside its item; how many went through."""
+    done = 0
+    for item in items:
+        if not allowed(item):
+            continue
+        try:
+            act(item)
+            done += 1
+        except ApplicationError as exc:
+            model_admin.message_user(request, f"{item}: {exc}", messages.ERROR)
+    return done
 
 
 class CycleOpenForm(forms.ModelForm):
@@ -67,15 +91,14 @@ class BillingCycleAdmin(ScopedAdmin):
         return obj is None and super().has_change_permission(request, obj)
 
     def _advance(self, request: HttpRequest, cycles: QuerySet[BillingCycle], to: str) -> None:
-        done = 0
-        for cycle in cycles:
-            if not scope_of(request.user).can_change_company_data(cycle.company_id):
-                continue
-            try:
-                cycle_advance(actor=request.user, cycle=cycle, to=to)
-                done += 1
-            except ApplicationError as exc:
-                self.message_user(request, f"{cycle}: {exc}", messages.ERROR)
+        scope = scope_of(request.user)
+        done = _for_each(
+            self,
+            request,
+            cycles,
+            lambda cycle: cycle_advance(actor=request.user, cycle=cycle, to=to),
+            lambda cycle: scope.can_change_company_data(cycle.company_id),
+        )
         if done:
             self.message_user(request, _("%(n)d cycles moved on.") % {"n": done})
 
@@ -210,15 +233,14 @@ class MeterReadingAdmin(ReadOnlyScopedAdmin):
         )
 
     def _review(self, request: HttpRequest, queryset: QuerySet[MeterReading], accept: bool) -> None:
-        done = 0
-        for reading in queryset.filter(status=MeterReading.Status.NEEDS_REVIEW):
-            if not scope_of(request.user).can_view_company(reading.company_id):
-                continue
-            try:
-                reading_review(actor=request.user, reading=reading, accept=accept)
-                done += 1
-            except ApplicationError as exc:
-                self.message_user(request, str(exc), messages.ERROR)
+        scope = scope_of(request.user)
+        done = _for_each(
+            self,
+            request,
+            queryset.filter(status=MeterReading.Status.NEEDS_REVIEW),
+            lambda reading: reading_review(actor=request.user, reading=reading, accept=accept),
+            lambda reading: scope.can_view_company(reading.company_id),
+        )
         self.message_user(request, _("%(n)d readings reviewed.") % {"n": done})
 
     @admin.action(description=_("Accept the selected readings"), permissions=["change"])
@@ -395,11 +417,12 @@ class AdjustmentAdmin(ScopedAdmin):
         obj._state.adding = False
 
     def _decide(self, request: HttpRequest, queryset: QuerySet[Adjustment], approve: bool) -> None:
-        for adjustment in queryset.filter(state=Adjustment.State.PENDING):
-            try:
-                adjustment_decide(actor=request.user, adjustment=adjustment, approve=approve)
-            except ApplicationError as exc:
-                self.message_user(request, f"{adjustment}: {exc}", messages.ERROR)
+        _for_each(
+            self,
+            request,
+            queryset.filter(state=Adjustment.State.PENDING),
+            lambda item: adjustment_decide(actor=request.user, adjustment=item, approve=approve),
+        )
 
     @admin.action(description=_("Approve the selected adjustments"))
     def approve(self, request: HttpRequest, queryset: QuerySet[Adjustment]) -> None:
