@@ -72,6 +72,7 @@ class BillingCycleAdmin(ScopedAdmin):
         "state",
     )
     list_filter = ("state", "company")
+    actions = ["start_reading", "close"]
 
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kw: Any
@@ -84,8 +85,6 @@ class BillingCycleAdmin(ScopedAdmin):
         if obj is None:
             return ()
         return [f.name for f in BillingCycle._meta.fields]
-
-    actions = ["start_reading", "close"]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return obj is None and super().has_change_permission(request, obj)
