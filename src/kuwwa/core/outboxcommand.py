@@ -1,11 +1,25 @@
-"""A management command that empties an outbox once (for cron) or keeps at it (`--loop`)."""
+"""Outbox workers: the rows one worker takes, and the command that empties an outbox once
+(for cron) or keeps at it (`--loop`)."""
 
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import connection
+from django.db.models import Model, QuerySet
+
+M = TypeVar("M", bound=Model)
+
+
+def worker_rows(rows: QuerySet[M]) -> QuerySet[M]:
+    """The rows locked for this worker until its transaction ends; rows another worker holds
+    are skipped, so several workers share an outbox and none takes a row twice. (SQLite has
+    one writer at a time: there the query is unchanged.)"""
+    if connection.features.has_select_for_update_skip_locked:
+        return rows.select_for_update(skip_locked=True, of=("self",))
+    return rows
 
 
 class OutboxCommand(BaseCommand):

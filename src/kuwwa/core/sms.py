@@ -20,10 +20,11 @@ import urllib.request
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 
 from kuwwa.core.models import SmsMessage
+from kuwwa.core.outboxcommand import worker_rows
 
 log = logging.getLogger("kuwwa.sms")
 
@@ -142,10 +143,7 @@ def _send_each(messages: QuerySet[SmsMessage], limit: int) -> int:
     taken, after = 0, 0
     while taken < limit:
         with transaction.atomic():
-            due = messages.filter(pk__gt=after).order_by("pk")
-            if connection.features.has_select_for_update_skip_locked:
-                due = due.select_for_update(skip_locked=True)
-            message = due.first()
+            message = worker_rows(messages.filter(pk__gt=after).order_by("pk")).first()
             if message is None:
                 return taken
             sms_dispatch(message.pk, message)

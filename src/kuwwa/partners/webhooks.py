@@ -23,12 +23,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from kuwwa.collection.models import Payment
 from kuwwa.core.audit import audit_record
+from kuwwa.core.outboxcommand import worker_rows
 from kuwwa.organizations.models import ESTABLISHMENT_CODE, Partner
 from kuwwa.partners import crypto
 from kuwwa.partners.keys import establishment, webhook_context
@@ -160,9 +161,7 @@ def _lease(now: dt.datetime, limit: int) -> list[WebhookDelivery]:
             state=WebhookDelivery.State.PENDING,
             next_attempt_at__lte=now,
         ).order_by("next_attempt_at", "pk")
-        if connection.features.has_select_for_update_skip_locked:
-            qs = qs.select_for_update(skip_locked=True, of=("self",))
-        due = list(qs.select_related("endpoint")[:limit])
+        due = list(worker_rows(qs).select_related("endpoint")[:limit])
         WebhookDelivery.objects.filter(pk__in=[d.pk for d in due]).update(
             next_attempt_at=now + LEASE
         )
