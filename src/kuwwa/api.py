@@ -22,6 +22,7 @@ from ninja.errors import HttpError, ValidationError
 from kuwwa.collection.api import router as receipts_router
 from kuwwa.core.errors import ApplicationError
 from kuwwa.partners.api import router as partners_router
+from kuwwa.partners.auth import nonce_settle
 
 api = NinjaAPI(
     title="Kuwwa API",
@@ -47,8 +48,20 @@ def _bilingual(request: HttpRequest, render: Callable[[], str]) -> dict[str, str
     return {"message_ar": message_ar, "message_en": message_en}
 
 
+def _refused_first(request: HttpRequest) -> ApplicationError | None:
+    """On the operations that fold the nonce into their own statement, a request refused
+    before that statement still has its nonce and rate checked (and used up): a replayed or
+    rate-limited request is refused as such, whatever else is wrong with it."""
+    try:
+        nonce_settle(request)
+    except ApplicationError as exc:
+        return exc
+    return None
+
+
 @api.exception_handler(ApplicationError)
 def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    exc = _refused_first(request) or exc
     body = {"code": exc.code, "message": str(exc), **_bilingual(request, lambda: str(exc))}
     response = api.create_response(request, body, status=exc.http_status)
     for name, value in getattr(exc, "headers", {}).items():  # Retry-After
@@ -59,6 +72,8 @@ def application_error(request: HttpRequest, exc: ApplicationError) -> HttpRespon
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     """Ninja's own refusals (a body that is not JSON): {code, message} on the partner API."""
+    if (first := _refused_first(request)) is not None:
+        return application_error(request, first)
     if not getattr(request, "kuwwa_partner_api", False):
         return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
@@ -79,6 +94,8 @@ def _field(error: dict[str, Any]) -> str:
 
 @api.exception_handler(ValidationError)
 def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    if (first := _refused_first(request)) is not None:
+        return application_error(request, first)
     fields = sorted({_field(e) for e in exc.errors if isinstance(e, dict)} - {""})
 
     def render() -> str:

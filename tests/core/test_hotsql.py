@@ -11,7 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from kuwwa.core.hotsql import hot_execute
 from kuwwa.organizations.models import Company
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the libpq path exists only on PostgreSQL"

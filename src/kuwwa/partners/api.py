@@ -14,7 +14,13 @@ from ninja import Router, Status
 from ninja.params import HeaderEx, P, PathEx, QueryEx
 
 from kuwwa.collection.models import Payment
-from kuwwa.partners.auth import PartnerContext, partner_auth, rate_per_minute
+from kuwwa.partners.auth import (
+    PartnerContext,
+    nonce_settle,
+    partner_auth,
+    partner_auth_folded,
+    rate_per_minute,
+)
 from kuwwa.partners.errors import ReconciliationNotFound, UnsupportedMediaType
 from kuwwa.partners.idempotency import idempotency_key_check
 from kuwwa.partners.models import ReconciliationLine, ReconciliationRun
@@ -90,6 +96,7 @@ def _rendered(request: HttpRequest, status: int, body: dict[str, Any]) -> HttpRe
     """
     from kuwwa.api import api  # the API this router is mounted on (it imports this module)
 
+    nonce_settle(request)  # their statements ran the nonce check; never answer without it
     return api.create_response(request, body, status=status)
 
 
@@ -124,6 +131,7 @@ def partner_me(request: HttpRequest) -> MeOut:
         "المستحق، والمبالغ المقبولة."
     ),
     operation_id="partner_inquiry",
+    auth=partner_auth_folded,
     openapi_extra=_merge(
         _examples(
             400,
@@ -145,7 +153,7 @@ def partner_inquiry(
         P(max_length=40, description="National account number (12 digits)", examples=[ACCOUNT]),
     ],
 ) -> HttpResponse:
-    return _rendered(request, 200, account_inquiry(number=number))
+    return _rendered(request, 200, account_inquiry(number=number, nonce=_ctx(request).nonce))
 
 
 @router.post(
@@ -160,6 +168,7 @@ def partner_inquiry(
         "يُنفَّذ التسديد مرة واحدة لكل مفتاح عدم تكرار، وهو مرجعك أيضاً."
     ),
     operation_id="partner_payment_create",
+    auth=partner_auth_folded,
     openapi_extra=_merge(
         _examples(
             409,

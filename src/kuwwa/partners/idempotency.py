@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import re
@@ -28,6 +29,7 @@ from django.utils import timezone
 from kuwwa.collection.errors import IdempotencyKeyReused
 from kuwwa.core.hotsql import hot_execute
 from kuwwa.organizations.models import Partner
+from kuwwa.partners.auth import NonceCheck
 from kuwwa.partners.errors import IdempotencyKeyInvalid, RequestInFlight
 from kuwwa.partners.models import IdempotencyRecord
 
@@ -62,30 +64,73 @@ _CLAIM_SQL = (
 )
 
 
+# After the request's nonce check (NonceCheck.ctes, PostgreSQL), in the same statement: the
+# key is claimed only if the nonce was recorded and the partner is within its rate.
+_FOLDED_CLAIM_SQL = (
+    "WITH {ctes}, cl AS (INSERT INTO {table} (company_id, partner_id, key, request_hash, "
+    "state, claim_token, claimed_at, created_at) SELECT %s, %s, %s, %s, %s, %s, %s, %s "
+    "WHERE {nonce_column} IS NOT NULL AND coalesce({count_column} <= %s, true) "
+    "ON CONFLICT (company_id, partner_id, key) DO NOTHING RETURNING id) "
+    "SELECT {nonce_column}, {count_column}, (SELECT id FROM cl)"
+)
+
+
+@functools.cache
+def _folded_claim_sql(ctes: str, nonce_column: str, count_column: str) -> str:
+    return _FOLDED_CLAIM_SQL.format(
+        ctes=ctes,
+        table=IdempotencyRecord._meta.db_table,
+        nonce_column=nonce_column,
+        count_column=count_column,
+    )
+
+
 def _insert(
-    company_id: int, partner: Partner, key: str, digest: str, now: dt.datetime
+    company_id: int,
+    partner: Partner,
+    key: str,
+    digest: str,
+    now: dt.datetime,
+    nonce: NonceCheck | None,
 ) -> Claim | None:
     """Claim the key: one INSERT that the unique rule skips if the key is taken (no error, so
-    no savepoint is needed inside a caller's transaction)."""
+    no savepoint is needed inside a caller's transaction), after the request's nonce check,
+    which goes into the same statement where it can."""
     token = uuid.uuid4().hex
     conn = transaction.get_connection()
     stamp = conn.ops.adapt_datetimefield_value(now)
     params = [company_id, partner.pk, key, digest, IdempotencyRecord.State.IN_FLIGHT.value]
-    rows = hot_execute(
-        _CLAIM_SQL.format(table=IdempotencyRecord._meta.db_table), [*params, token, stamp, stamp]
-    )
+    params += [token, stamp, stamp]
+    ctes = nonce.ctes() if nonce is not None else None
+    if ctes is None:
+        rows = hot_execute(_CLAIM_SQL.format(table=IdempotencyRecord._meta.db_table), params)
+    else:
+        assert nonce is not None
+        ((nonce_id, count, claimed),) = hot_execute(
+            _folded_claim_sql(ctes.sql, ctes.nonce_column, ctes.count_column),
+            [*ctes.params, *params, nonce.limit],
+        )
+        nonce.outcome(nonce_id, count)
+        rows = [(claimed,)] if claimed is not None else []
     if not rows:
         return None
     return Claim(record_id=rows[0][0], token=token, replay=None)
 
 
 def idempotency_claim(
-    *, company_id: int, partner: Partner, key: str, digest: str, now: dt.datetime | None = None
+    *,
+    company_id: int,
+    partner: Partner,
+    key: str,
+    digest: str,
+    now: dt.datetime | None = None,
+    nonce: NonceCheck | None = None,
 ) -> Claim:
-    """Own the key, or learn what the first request with it did."""
+    """Own the key, or learn what the first request with it did. `nonce`: the request's last
+    checks, to run in the claim's statement (PartnerContext)."""
     now = now or timezone.now()
     for _attempt in range(3):  # a released claim may disappear between insert and read
-        claim = _insert(company_id, partner, key, digest, now)
+        claim = _insert(company_id, partner, key, digest, now, nonce)
         if claim is not None:
             return claim
         record = IdempotencyRecord.objects.filter(

@@ -69,7 +69,11 @@ class PaymentOutcome:
 def partner_payment_create(*, ctx: PartnerContext, key: str, data: PaymentInput) -> PaymentOutcome:
     """Pay once per Idempotency-Key; the same key and body again gets the stored answer."""
     claim = idempotency_claim(
-        company_id=ctx.company_id, partner=ctx.partner, key=key, digest=request_hash(asdict(data))
+        company_id=ctx.company_id,
+        partner=ctx.partner,
+        key=key,
+        digest=request_hash(asdict(data)),
+        nonce=ctx.nonce,
     )
     if claim.replay is not None:
         return PaymentOutcome(status_code=claim.replay[0], body=claim.replay[1], replayed=True)

@@ -30,6 +30,7 @@ from kuwwa.core.rawrows import from_row, select_columns
 from kuwwa.ledger import chart
 from kuwwa.ledger.models import LedgerAccount, Posting
 from kuwwa.organizations.models import ESTABLISHMENT_CODE, Company, Partner
+from kuwwa.partners.auth import NonceCheck
 from kuwwa.partners.errors import PaymentNotFound
 
 LOCAL_TZ = zoneinfo.ZoneInfo("Asia/Damascus")
@@ -84,7 +85,7 @@ _INQUIRY_SQL = (
     "JOIN {ledger_account} la ON la.id = p.ledger_account_id "
     "WHERE p.company_id = a.company_id AND p.subscriber_id = a.id AND la.code = %s), "
     "b.number, y.code, b.issue_date, b.due_date, b.total, b.adjusted, b.paid, "
-    "{company_columns} "
+    "{company_columns}{sort_columns} "
     "FROM {account} a JOIN {company} c ON c.id = a.company_id "
     "LEFT JOIN {bill} b ON b.company_id = a.company_id AND b.account_id = a.id "
     "AND b.status IN (%s, %s) AND b.total > 0 "
@@ -93,11 +94,19 @@ _INQUIRY_SQL = (
     "ORDER BY y.period_start, b.id"
 )
 _INQUIRY_FIXED = 11  # columns before the company's
+# With the request's nonce folded in (NonceCheck.ctes, PostgreSQL): one row of the nonce's
+# outcome, joined to the inquiry's rows if any, in the same order.
+_FOLDED_SQL = (
+    "WITH {ctes} SELECT {nonce_column}, {count_column}, q.* FROM (SELECT 1) one "
+    "LEFT JOIN LATERAL ({inquiry}) q ON true ORDER BY q.sort_period, q.sort_bill"
+)
+_SORT_COLUMNS = ", y.period_start AS sort_period, b.id AS sort_bill"
 
 
 @functools.cache
-def _inquiry_sql() -> str:
+def _inquiry_sql(sort_columns: str = "") -> str:
     return _INQUIRY_SQL.format(
+        sort_columns=sort_columns,
         posting=Posting._meta.db_table,
         ledger_account=LedgerAccount._meta.db_table,
         company_columns=select_columns(Company, "c"),
@@ -108,17 +117,37 @@ def _inquiry_sql() -> str:
     )
 
 
-def _inquiry_rows(company_id: int, compact: str) -> list[tuple[Any, ...]]:
+@functools.cache
+def _folded_sql(ctes: str, nonce_column: str, count_column: str) -> str:
+    return _FOLDED_SQL.format(
+        ctes=ctes,
+        nonce_column=nonce_column,
+        count_column=count_column,
+        inquiry=_inquiry_sql(_SORT_COLUMNS),
+    )
+
+
+def _inquiry_rows(company_id: int, compact: str, nonce: NonceCheck | None) -> list[tuple[Any, ...]]:
     """The account, its credit, one row per open bill and the company's whole row (one
-    statement: the inquiry is the partner API's most frequent call)."""
+    statement: the inquiry is the partner API's most frequent call), after the request's
+    nonce check, which goes into the same statement where it can."""
     params: list[Any] = [chart.SUBSCRIBER_CREDIT, *map(str, OPEN_STATES), company_id, compact]
-    return hot_execute(_inquiry_sql(), params)
+    ctes = nonce.ctes() if nonce is not None else None
+    if ctes is None:
+        return hot_execute(_inquiry_sql(), params)
+    rows = hot_execute(
+        _folded_sql(ctes.sql, ctes.nonce_column, ctes.count_column), ctes.params + params
+    )
+    assert nonce is not None
+    nonce.outcome(rows[0][0], rows[0][1])
+    return [row[2:-2] for row in rows if row[2] is not None]
 
 
-def account_inquiry(*, number: str) -> dict[str, Any]:
-    """What a partner shows its customer before paying: owner, masked holder, what is due."""
+def account_inquiry(*, number: str, nonce: NonceCheck | None = None) -> dict[str, Any]:
+    """What a partner shows its customer before paying: owner, masked holder, what is due.
+    `nonce`: the request's last checks, to run in the inquiry's statement (PartnerContext)."""
     parsed = parse_account_number(number)
-    rows = _inquiry_rows(company_ids_by_code()[parsed.company_code], parsed.compact)
+    rows = _inquiry_rows(company_ids_by_code()[parsed.company_code], parsed.compact, nonce)
     if not rows:
         raise AccountNotFound()
     compact, status, holder, credit = rows[0][:4]
