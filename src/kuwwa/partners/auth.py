@@ -237,21 +237,19 @@ class NonceCheck:
     limit: int
     done: bool = False
 
-    def _params(self) -> tuple[list[Any], list[Any], dt.datetime]:
+    def _params(self) -> tuple[list[Any], list[Any]]:
+        """The nonce insert's parameters and the count's."""
         adapt = transaction.get_connection().ops.adapt_datetimefield_value
         key, minute = self.key, self.now.replace(second=0, microsecond=0)
         nonce = [key.company_id, key.partner_id, key.pk, self.nonce, adapt(self.now), key.pk]
-        return nonce, [key.company_id, key.partner_id, adapt(minute)], minute
+        return nonce, [key.company_id, key.partner_id, adapt(minute)]
 
     def settle(self) -> None:
         """The checks in a statement of their own, unless they ran already."""
         if self.done:
             return
         self.done = True  # attempted once: a refusal is not counted twice
-        conn = transaction.get_connection()
-        nonce_sql, count_sql, _nonce_cte, _count_cte = _statements()
-        nonce_params, count_params, _minute = self._params()
-        if conn.vendor == "postgresql":
+        if transaction.get_connection().vendor == "postgresql":
             folded = self._folded()
             ((nonce_id, count),) = hot_execute(
                 f"WITH {folded.sql} SELECT {folded.nonce_column}, {folded.count_column}",
@@ -259,6 +257,8 @@ class NonceCheck:
             )
             self.outcome(nonce_id, count)
             return
+        nonce_sql, count_sql, _nonce_cte, _count_cte = _statements()
+        nonce_params, count_params = self._params()
         rows = hot_execute(nonce_sql, nonce_params)
         nonce_id = rows[0][0] if rows else None
         count = None
@@ -268,7 +268,7 @@ class NonceCheck:
 
     def _folded(self) -> NonceCtes:
         _nonce_sql, _count_sql, nonce_cte, count_cte = _statements()
-        nonce_params, count_params, _minute = self._params()
+        nonce_params, count_params = self._params()
         if self.limit > 0:
             return NonceCtes(
                 sql=f"{nonce_cte}, {count_cte}",
