@@ -105,7 +105,6 @@ def _run_prepared(
     adapt = statement.adapt
     values = adapt.dump_sequence(params, [PyFormat.AUTO] * len(params))
     types = tuple(adapt.types or ())
-    encoding = raw.info.encoding
     with raw.lock:
         pgconn = raw.pgconn
         name = statement.names.get(types)
@@ -113,13 +112,13 @@ def _run_prepared(
             name = f"kuwwa_hot_{prepared.count}".encode()
             made = pgconn.prepare(name, statement.text, types)
             if made.status == pq.ExecStatus.FATAL_ERROR:
-                raise errors.error_from_result(made, encoding=encoding)
+                raise errors.error_from_result(made, encoding=raw.info.encoding)
             prepared.count += 1
             statement.names[types] = name
         # NULLs are None, as psycopg's cursor passes them (the stub leaves them out).
         result = pgconn.exec_prepared(name, values, param_formats=adapt.formats)  # type: ignore[arg-type]
     if result.status == pq.ExecStatus.FATAL_ERROR:
-        raise errors.error_from_result(result, encoding=encoding)
+        raise errors.error_from_result(result, encoding=raw.info.encoding)
     if result.status != pq.ExecStatus.TUPLES_OK:
         return []
     adapt.set_pgresult(result)
