@@ -11,7 +11,7 @@ minute (an upsert that returns the new count), so it holds across processes and 
 without a shared cache. The key is one query, kept in the process for a few seconds
 (keys.active_key); the nonce and the count are one statement on PostgreSQL (two on SQLite),
 which also checks that the key and its partner are still active. The inquiry and the payment
-put that statement's CTEs before their own (NonceCheck.ctes): one round trip and one commit
+put that statement's CTEs before their own (NonceCheck.folded): one round trip and one commit
 fewer on the two calls of every payment.
 """
 
@@ -23,6 +23,7 @@ import logging
 import math
 import os
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -209,13 +210,19 @@ def _statements() -> tuple[str, str, str, str]:
 
 @dataclass(frozen=True)
 class NonceCtes:
-    """The nonce (and count) as CTEs to put before a statement, and what to select: the
-    statement's result carries `nonce_column` (NULL: not recorded) and `count_column`."""
+    """The nonce (and count) as CTEs to put before a statement, and what that statement
+    selects first: `nonce_column` (NULL: not recorded), then `count_column`. Only SQL (two
+    variants: with a rate limit or without), so a statement built on it can be cached."""
 
     sql: str  # "n AS (...)[, c AS (...)]", to follow WITH
-    params: list[Any]
     nonce_column: str
     count_column: str
+
+
+@functools.cache
+def _alone(ctes: NonceCtes) -> str:
+    """The checks as a statement of their own."""
+    return f"WITH {ctes.sql} SELECT {ctes.nonce_column}, {ctes.count_column}"
 
 
 @dataclass
@@ -223,12 +230,13 @@ class NonceCheck:
     """The last checks of a signed request, run once: record the nonce (NonceReused if it
     was seen; KeyUnknown if the key was revoked or its partner deactivated since the key was
     read) and, with a limit, count the request against the partner's minute (RateLimited
-    over it).
+    over it). Inserts that a unique rule skips (ON CONFLICT DO NOTHING) raise nothing, so a
+    caller's transaction stays usable.
 
     Authentication runs them at once, except for the operations that fold them into their
-    own statement (`ctes`, then `outcome`). Whatever refuses such a request before that
-    statement settles them first (`settle`), so the refusal of a replayed or rate-limited
-    request is the same as anywhere.
+    own statement (`folded`). Whatever refuses such a request before that statement settles
+    them first (`settle`), so the refusal of a replayed or rate-limited request is the same
+    as anywhere.
     """
 
     key: PartnerKey
@@ -248,15 +256,10 @@ class NonceCheck:
         """The checks in a statement of their own, unless they ran already."""
         if self.done:
             return
-        self.done = True  # attempted once: a refusal is not counted twice
         if transaction.get_connection().vendor == "postgresql":
-            folded = self._folded()
-            ((nonce_id, count),) = hot_execute(
-                f"WITH {folded.sql} SELECT {folded.nonce_column}, {folded.count_column}",
-                folded.params,
-            )
-            self.outcome(nonce_id, count)
+            self._run(_alone, [])
             return
+        self.done = True  # attempted once: a refusal is not counted twice
         nonce_sql, count_sql, _nonce_cte, _count_cte = _statements()
         nonce_params, count_params = self._params()
         rows = hot_execute(nonce_sql, nonce_params)
@@ -266,31 +269,38 @@ class NonceCheck:
             ((count,),) = hot_execute(count_sql, count_params)
         self.outcome(nonce_id, count)
 
-    def _folded(self) -> NonceCtes:
-        _nonce_sql, _count_sql, nonce_cte, count_cte = _statements()
-        nonce_params, count_params = self._params()
-        if self.limit > 0:
-            return NonceCtes(
-                sql=f"{nonce_cte}, {count_cte}",
-                params=nonce_params + count_params,
-                nonce_column="(SELECT id FROM n)",
-                count_column="(SELECT count FROM c)",
-            )
-        return NonceCtes(nonce_cte, nonce_params, "(SELECT id FROM n)", "NULL::integer")
-
-    def ctes(self) -> NonceCtes | None:
-        """The checks as CTEs for the caller's statement, which must then pass what it
-        selected to `outcome`; None when they cannot fold (SQLite) or ran already: then
-        they have been settled."""
+    def folded(
+        self, statement: Callable[[NonceCtes], str], params: Sequence[Any]
+    ) -> list[tuple[Any, ...]] | None:
+        """Run the caller's statement with the checks as its CTEs: `statement` builds it
+        (cached per NonceCtes) and selects the nonce and count columns first. Its rows
+        without those two, once the checks passed; None when they cannot fold (SQLite) or
+        ran already: then they have been settled and the caller runs its plain statement."""
         if self.done or transaction.get_connection().vendor != "postgresql":
             self.settle()
             return None
-        self.done = True
-        return self._folded()
+        return self._run(statement, params)
+
+    def _run(
+        self, statement: Callable[[NonceCtes], str], params: Sequence[Any]
+    ) -> list[tuple[Any, ...]]:
+        self.done = True  # attempted once: a refusal is not counted twice
+        _nonce_sql, _count_sql, nonce_cte, count_cte = _statements()
+        nonce_params, count_params = self._params()
+        if self.limit > 0:
+            ctes = NonceCtes(
+                f"{nonce_cte}, {count_cte}", "(SELECT id FROM n)", "(SELECT count FROM c)"
+            )
+            ctes_params = nonce_params + count_params
+        else:
+            ctes = NonceCtes(nonce_cte, "(SELECT id FROM n)", "NULL::integer")
+            ctes_params = nonce_params
+        rows = hot_execute(statement(ctes), [*ctes_params, *params])
+        self.outcome(rows[0][0], rows[0][1])
+        return [row[2:] for row in rows]
 
     def outcome(self, nonce_id: int | None, count: int | None) -> None:
         """Refuse the request as the recorded nonce and count say."""
-        self.done = True
         if nonce_id is None:
             if not _still_active(self.key):
                 active_key_forget(self.key.key_id)
@@ -302,13 +312,6 @@ class NonceCheck:
             minute = self.now.replace(second=0, microsecond=0)
             wait = max(1, math.ceil(60 - (self.now - minute).total_seconds()))
             raise RateLimited(headers={"Retry-After": str(wait)})
-
-
-def nonce_and_rate(*, key: PartnerKey, nonce: str, now: dt.datetime, limit: int) -> None:
-    """The last checks of a request (NonceCheck), in a statement of their own. Inserts that
-    a unique rule skips (ON CONFLICT DO NOTHING) raise nothing, so a caller's transaction
-    stays usable."""
-    NonceCheck(key=key, nonce=nonce, now=now, limit=limit).settle()
 
 
 def _still_active(key: PartnerKey) -> bool:

@@ -29,7 +29,7 @@ from django.utils import timezone
 from kuwwa.collection.errors import IdempotencyKeyReused
 from kuwwa.core.hotsql import hot_execute
 from kuwwa.organizations.models import Partner
-from kuwwa.partners.auth import NonceCheck
+from kuwwa.partners.auth import NonceCheck, NonceCtes
 from kuwwa.partners.errors import IdempotencyKeyInvalid, RequestInFlight
 from kuwwa.partners.models import IdempotencyRecord
 
@@ -64,8 +64,8 @@ _CLAIM_SQL = (
 )
 
 
-# After the request's nonce check (NonceCheck.ctes, PostgreSQL), in the same statement: the
-# key is claimed only if the nonce was recorded and the partner is within its rate.
+# After the request's nonce check (NonceCheck.folded, PostgreSQL), in the same statement:
+# the key is claimed only if the nonce was recorded and the partner is within its rate.
 _FOLDED_CLAIM_SQL = (
     "WITH {ctes}, cl AS (INSERT INTO {table} (company_id, partner_id, key, request_hash, "
     "state, claim_token, claimed_at, created_at) SELECT %s, %s, %s, %s, %s, %s, %s, %s "
@@ -76,12 +76,17 @@ _FOLDED_CLAIM_SQL = (
 
 
 @functools.cache
-def _folded_claim_sql(ctes: str, nonce_column: str, count_column: str) -> str:
+def _claim_sql() -> str:
+    return _CLAIM_SQL.format(table=IdempotencyRecord._meta.db_table)
+
+
+@functools.cache
+def _folded_claim_sql(ctes: NonceCtes) -> str:
     return _FOLDED_CLAIM_SQL.format(
-        ctes=ctes,
+        ctes=ctes.sql,
         table=IdempotencyRecord._meta.db_table,
-        nonce_column=nonce_column,
-        count_column=count_column,
+        nonce_column=ctes.nonce_column,
+        count_column=ctes.count_column,
     )
 
 
@@ -101,17 +106,11 @@ def _insert(
     stamp = conn.ops.adapt_datetimefield_value(now)
     params = [company_id, partner.pk, key, digest, IdempotencyRecord.State.IN_FLIGHT.value]
     params += [token, stamp, stamp]
-    ctes = nonce.ctes() if nonce is not None else None
-    if ctes is None:
-        rows = hot_execute(_CLAIM_SQL.format(table=IdempotencyRecord._meta.db_table), params)
+    folded = nonce.folded(_folded_claim_sql, [*params, nonce.limit]) if nonce is not None else None
+    if folded is not None:
+        rows = [row for row in folded if row[0] is not None]  # the claimed id, if claimed
     else:
-        assert nonce is not None
-        ((nonce_id, count, claimed),) = hot_execute(
-            _folded_claim_sql(ctes.sql, ctes.nonce_column, ctes.count_column),
-            [*ctes.params, *params, nonce.limit],
-        )
-        nonce.outcome(nonce_id, count)
-        rows = [(claimed,)] if claimed is not None else []
+        rows = hot_execute(_claim_sql(), params)
     if not rows:
         return None
     return Claim(record_id=rows[0][0], token=token, replay=None)

@@ -158,7 +158,7 @@ def active_key(key_id: str, *, fresh: bool = False) -> ActiveKey | None:
     Every signed request asks this, so a key found is kept in the process for
     KEY_KEPT_SECONDS (`fresh` reads it again). A kept key cannot outlive its revocation or its
     partner's deactivation: each request's nonce is recorded only while both are active
-    (`kuwwa.partners.auth.nonce_and_rate`), so they stop the next request. Other changes to
+    (`kuwwa.partners.auth.NonceCheck`), so they stop the next request. Other changes to
     the key's rows (a channel closed, a partner renamed) reach requests within those seconds.
     """
     now = time.monotonic()

@@ -30,7 +30,7 @@ from kuwwa.core.rawrows import from_row, select_columns
 from kuwwa.ledger import chart
 from kuwwa.ledger.models import LedgerAccount, Posting
 from kuwwa.organizations.models import ESTABLISHMENT_CODE, Company, Partner
-from kuwwa.partners.auth import NonceCheck
+from kuwwa.partners.auth import NonceCheck, NonceCtes
 from kuwwa.partners.errors import PaymentNotFound
 
 LOCAL_TZ = zoneinfo.ZoneInfo("Asia/Damascus")
@@ -94,7 +94,7 @@ _INQUIRY_SQL = (
     "ORDER BY y.period_start, b.id"
 )
 _INQUIRY_FIXED = 11  # columns before the company's
-# With the request's nonce folded in (NonceCheck.ctes, PostgreSQL): one row of the nonce's
+# With the request's nonce folded in (NonceCheck.folded, PostgreSQL): one row of the nonce's
 # outcome, joined to the inquiry's rows if any, in the same order.
 _FOLDED_SQL = (
     "WITH {ctes} SELECT {nonce_column}, {count_column}, q.* FROM (SELECT 1) one "
@@ -118,11 +118,11 @@ def _inquiry_sql(sort_columns: str = "") -> str:
 
 
 @functools.cache
-def _folded_sql(ctes: str, nonce_column: str, count_column: str) -> str:
+def _folded_sql(ctes: NonceCtes) -> str:
     return _FOLDED_SQL.format(
-        ctes=ctes,
-        nonce_column=nonce_column,
-        count_column=count_column,
+        ctes=ctes.sql,
+        nonce_column=ctes.nonce_column,
+        count_column=ctes.count_column,
         inquiry=_inquiry_sql(_SORT_COLUMNS),
     )
 
@@ -132,15 +132,10 @@ def _inquiry_rows(company_id: int, compact: str, nonce: NonceCheck | None) -> li
     statement: the inquiry is the partner API's most frequent call), after the request's
     nonce check, which goes into the same statement where it can."""
     params: list[Any] = [chart.SUBSCRIBER_CREDIT, *map(str, OPEN_STATES), company_id, compact]
-    ctes = nonce.ctes() if nonce is not None else None
-    if ctes is None:
+    rows = nonce.folded(_folded_sql, params) if nonce is not None else None
+    if rows is None:
         return hot_execute(_inquiry_sql(), params)
-    rows = hot_execute(
-        _folded_sql(ctes.sql, ctes.nonce_column, ctes.count_column), ctes.params + params
-    )
-    assert nonce is not None
-    nonce.outcome(rows[0][0], rows[0][1])
-    return [row[2:-2] for row in rows if row[2] is not None]
+    return [row[:-2] for row in rows if row[0] is not None]  # no account: one row of NULLs
 
 
 def account_inquiry(*, number: str, nonce: NonceCheck | None = None) -> dict[str, Any]:
