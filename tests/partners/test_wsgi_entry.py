@@ -106,3 +106,42 @@ def test_pages_keep_the_whole_stack(wsgi) -> None:
     assert status == 200
     assert "csrftoken=" in headers.get("set-cookie", "")
     assert headers["x-frame-options"] == "SAMEORIGIN"
+
+
+def test_api_answers_are_handed_over_whole_and_closed(bank, billed_account) -> None:
+    """The server gets the body as one item (one write) and Django's request_finished (the
+    connections' clean-up) has run, as the server does not close a list."""
+    from kuwwa.wsgi import application
+
+    account = billed_account("03")
+    path = f"/api/v1/partner/accounts/{account.number}"
+    finished: list[bool] = []
+
+    def on_finished(**_kwargs: Any) -> None:
+        finished.append(True)
+
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": sys.stderr,
+        "wsgi.url_scheme": "http",
+        **{"HTTP_" + k.upper().replace("-", "_"): v for k, v in signed(bank, path).items()},
+    }
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    request_finished.connect(on_finished)
+    try:
+        body = application(environ, lambda status, headers, exc_info=None: None)
+    finally:
+        request_finished.disconnect(on_finished)
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+    assert isinstance(body, list) and len(body) == 1
+    assert b'"owner_company"' in body[0]
+    assert finished == [True]

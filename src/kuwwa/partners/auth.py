@@ -103,11 +103,20 @@ def _paths(request: HttpRequest) -> list[str]:
     return paths
 
 
+def _meta_name(header: str) -> str:
+    return "HTTP_" + header.upper().replace("-", "_")
+
+
+# Read from request.META: request.headers would build a mapping of every header (and, under
+# some servers, of the whole process environment) for each request.
+_SIGNED_HEADERS = tuple(
+    _meta_name(name) for name in (HEADER_KEY, HEADER_TIMESTAMP, HEADER_NONCE, HEADER_SIGNATURE)
+)
+
+
 def _headers(request: HttpRequest) -> tuple[str, str, str, str]:
-    values = [
-        (request.headers.get(name) or "").strip()
-        for name in (HEADER_KEY, HEADER_TIMESTAMP, HEADER_NONCE, HEADER_SIGNATURE)
-    ]
+    meta = request.META
+    values = [(meta.get(name) or "").strip() for name in _SIGNED_HEADERS]
     key_id, timestamp, nonce, signature = values
     if not all(values):
         raise AuthenticationRequired()
@@ -362,6 +371,9 @@ class PartnerSignature(APIKeyHeader):
     def __init__(self, *, fold_nonce: bool = False) -> None:
         super().__init__()
         self.fold_nonce = fold_nonce
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        return request.META.get(_SIGNED_HEADERS[0])
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         return authenticate(request, fold_nonce=self.fold_nonce)

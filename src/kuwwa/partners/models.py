@@ -60,11 +60,22 @@ class PartnerNonce(models.Model):
 
     The unique rule makes the check race-free across workers (insert, never check-then-insert).
     Rows older than twice the timestamp window are useless and purged.
+
+    Every signed request writes one, so the table keeps only what its checks read: no
+    foreign-key constraints (the statement that records a nonce takes its company, partner
+    and key from the active key's own row, so a constraint would only look them up again, at
+    the commit of every request) and no indexes beyond the unique rule and the purge's.
     """
 
-    company = models.ForeignKey("organizations.Company", on_delete=models.PROTECT)
-    partner = models.ForeignKey("organizations.Partner", on_delete=models.PROTECT)
-    key = models.ForeignKey(PartnerKey, on_delete=models.CASCADE)
+    company = models.ForeignKey(
+        "organizations.Company", on_delete=models.PROTECT, db_constraint=False, db_index=False
+    )
+    partner = models.ForeignKey(
+        "organizations.Partner", on_delete=models.PROTECT, db_constraint=False, db_index=False
+    )
+    key = models.ForeignKey(
+        PartnerKey, on_delete=models.CASCADE, db_constraint=False, db_index=False
+    )
     nonce = models.CharField(max_length=64)
     seen_at = models.DateTimeField()
 
