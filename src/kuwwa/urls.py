@@ -12,6 +12,8 @@ from kuwwa.core import views as core_views
 admin.site.site_header = admin.site.site_title = "Kuwwa — الكوة الواحدة"
 
 urlpatterns = [
+    # First: the partner API is most of the requests, and patterns are tried in order.
+    path("api/v1/", api.urls),
     path("", core_views.home, name="home"),
     path("start/", core_views.start, name="start"),
     path("healthz", ops.healthz, name="healthz"),
@@ -19,7 +21,6 @@ urlpatterns = [
     path("metrics", ops.metrics, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("api/v1/", api.urls),
     # DESIGN.md: "OpenAPI 3 published at /api/docs"; the versioned API keeps its own docs.
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
     path("api/docs/", RedirectView.as_view(url="/api/v1/docs", permanent=False)),

@@ -4,6 +4,7 @@ and everything else with all of it; the API still answers in the caller's langua
 from __future__ import annotations
 
 import io
+import json
 import secrets
 import sys
 import time
@@ -13,7 +14,7 @@ import pytest
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
-from kuwwa.core.apihandler import BROWSER_ONLY, api_middleware
+from kuwwa.core.apihandler import API_LOCALE, BROWSER_ONLY, DJANGO_LOCALE, api_middleware
 from kuwwa.partners.signing import sign_request
 
 pytestmark = pytest.mark.django_db
@@ -78,8 +79,9 @@ def signed(caller, path: str) -> dict[str, str]:
 def test_the_api_stack_leaves_out_only_the_browser_middleware(settings) -> None:
     lean = api_middleware()
     assert not BROWSER_ONLY & set(lean)
-    assert lean == [m for m in settings.MIDDLEWARE if m in lean]  # same order
-    assert "django.middleware.locale.LocaleMiddleware" in lean
+    same = [API_LOCALE if m == DJANGO_LOCALE else m for m in settings.MIDDLEWARE]
+    assert lean == [m for m in same if m in lean]  # same order
+    assert API_LOCALE in lean and DJANGO_LOCALE not in lean
     assert "kuwwa.core.security.ContentSecurityPolicyMiddleware" in lean
 
 
@@ -93,12 +95,24 @@ def test_a_signed_inquiry_through_the_entry_point(wsgi, bank, billed_account) ->
     assert "content-security-policy" in headers
 
 
-def test_api_errors_still_follow_the_callers_language(wsgi, bank) -> None:
+@pytest.mark.parametrize(
+    ("accept", "language", "message"),
+    [
+        ("en", "en", "The request signature does not match."),
+        ("fr, en;q=0.5", "en", "The request signature does not match."),
+        ("", "ar", "توقيع الطلب غير مطابق."),
+    ],
+)
+def test_api_errors_still_follow_the_callers_language(
+    wsgi, bank, accept: str, language: str, message: str
+) -> None:
     path = "/api/v1/partner/me"
-    headers = {**signed(bank, path), "X-Kuwwa-Signature": "0" * 64, "Accept-Language": "en"}
-    status, _headers, body = wsgi(path, headers)
+    headers = {**signed(bank, path), "X-Kuwwa-Signature": "0" * 64, "Accept-Language": accept}
+    status, answer_headers, body = wsgi(path, headers)
     assert status == 401
-    assert b'"message": "The request signature does not match."' in body
+    assert json.loads(body)["message"] == message
+    assert answer_headers["content-language"] == language
+    assert "Accept-Language" in answer_headers["vary"]
 
 
 def test_pages_keep_the_whole_stack(wsgi) -> None:
