@@ -46,6 +46,14 @@ def test_a_replayed_request_is_refused_and_does_nothing_again(bank, bill, call) 
     again = call(bank, bill, nonce="r" * 32)
     assert again.status_code == 401 and again.json()["code"] == "NONCE_REUSED"
     assert PartnerNonce.objects.filter(nonce="r" * 32).count() == 1
+    # No foreign keys on the nonce table: the statement copies them from the key's row.
+    key = PartnerKey.objects.get(key_id=bank.key_id)
+    recorded = PartnerNonce.objects.get(nonce="r" * 32)
+    assert (recorded.company_id, recorded.partner_id, recorded.key_id) == (
+        key.company_id,
+        key.partner_id,
+        key.pk,
+    )
     assert Payment.objects.count() == (1 if call is _pay else 0)
 
 

@@ -176,10 +176,12 @@ def nonces_purge(*, now: dt.datetime | None = None) -> int:
 
 # The nonce is recorded only while the key and its partner are active: a key kept in the
 # process (keys.active_key) stops at the first request after its revocation.
+# Its company, partner and key come from the key's own row (the nonce table has no foreign
+# keys: this is what keeps its rows pointing at real ones).
 _NONCE_SQL = (
     "INSERT INTO {nonce} (company_id, partner_id, key_id, nonce, seen_at) "
-    "SELECT %s, %s, %s, %s, %s WHERE EXISTS (SELECT 1 FROM {key} k JOIN {partner} p "
-    "ON p.id = k.partner_id WHERE k.id = %s AND k.revoked_at IS NULL AND p.is_active) "
+    "SELECT k.company_id, k.partner_id, k.id, %s, %s FROM {key} k JOIN {partner} p "
+    "ON p.id = k.partner_id WHERE k.id = %s AND k.revoked_at IS NULL AND p.is_active "
     "ON CONFLICT (company_id, key_id, nonce) DO NOTHING RETURNING id"
 )
 _COUNT_SQL = (
@@ -258,7 +260,7 @@ class NonceCheck:
         """The nonce insert's parameters and the count's."""
         adapt = transaction.get_connection().ops.adapt_datetimefield_value
         key, minute = self.key, self.now.replace(second=0, microsecond=0)
-        nonce = [key.company_id, key.partner_id, key.pk, self.nonce, adapt(self.now), key.pk]
+        nonce = [self.nonce, adapt(self.now), key.pk]
         return nonce, [key.company_id, key.partner_id, adapt(minute)]
 
     def settle(self) -> None:

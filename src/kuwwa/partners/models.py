@@ -62,7 +62,7 @@ class PartnerNonce(models.Model):
     Rows older than twice the timestamp window are useless and purged.
 
     Every signed request writes one, so the table keeps only what its checks read: no
-    foreign-key constraints (the statement that records a nonce takes its company, partner
+    foreign-key constraints (the statement that records a nonce copies its company, partner
     and key from the active key's own row, so a constraint would only look them up again, at
     the commit of every request) and no indexes beyond the unique rule and the purge's.
     """
