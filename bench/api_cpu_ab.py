@@ -136,9 +136,8 @@ class _Version:
         )
 
     def drive(self, clients: int, seconds: float, out: dict[str, Any]) -> None:
-        out[self.label] = api_load._drive(
-            self.base, self.data["keys"], self.data["numbers"], clients, seconds
-        )
+        load = api_load._drive(self.base, self.data["keys"], self.data["numbers"], clients, seconds)
+        out[self.label] = api_load._figures([load])
 
     def stop(self) -> None:
         if self.server is not None:

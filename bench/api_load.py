@@ -8,18 +8,23 @@ kept-alive connections) for a warm-up, runs ANALYZE, then measures for a fixed t
 inquires a random account and pays what its owner accepts. It prints payments/s,
 inquiries/s, p50/p99 latencies and, as the reference measured in the same run, pgbench's
 TPC-B-like rate with as many clients as the server has database connections (workers ×
-threads). The last line is JSON.
+threads). The load and the reference alternate --rounds times, because the machine's speed
+drifts (adjacent runs see the same drift): the rates are the rounds' medians and the ratio the
+median of the rounds' ratios, as in bench/payments.py; the latency percentiles are over every
+request of every round. The last line is JSON.
 
-    python bench/api_load.py --db postgres://postgres@127.0.0.1:5432/ \
+    python bench/api_load.py --db postgres://postgres@127.0.0.1:5432/ [--rounds 3] \
         [--server granian --workers 2 --threads 4 | --server gunicorn --workers 4]
 
-Needs granian and gunicorn (dependencies in pyproject). Stops by itself: the load runs
---seconds, the server is stopped and the scratch databases are dropped at the end.
+Needs granian and gunicorn (dependencies in pyproject). Stops by itself: each round's load
+and reference run --seconds, the server is stopped and the scratch databases are dropped at
+the end.
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import base64
 import importlib.util
 import json
@@ -30,6 +35,7 @@ import secrets
 import selectors
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -397,23 +403,44 @@ def _drive(
     for p in procs:
         p.join(timeout=30)
     outs = [o for r in results for o in r[0]]
-    elapsed = max(r[1] for r in results)
-    pay = sorted(x for o in outs for x in o["payment_ms"])
-    inq = sorted(x for o in outs for x in o["inquiry_ms"])
+    return {
+        "seconds": max(r[1] for r in results),
+        "payments": sum(o["payments"] for o in outs),
+        "payment_ms": [x for o in outs for x in o["payment_ms"]],
+        "inquiry_ms": [x for o in outs for x in o["inquiry_ms"]],
+        "refused": sum(o["refused"] for o in outs),
+        "errors": sum(o["errors"] for o in outs),
+    }
+
+
+def _figures(loads: list[dict[str, Any]]) -> dict[str, Any]:
+    """Rates and latency percentiles of one or more loads taken together."""
+    seconds = sum(load["seconds"] for load in loads)
+    pay = sorted(x for load in loads for x in load["payment_ms"])
+    inq = sorted(x for load in loads for x in load["inquiry_ms"])
 
     def pct(values: list[float], q: float) -> float:
         return round(values[min(int(len(values) * q), len(values) - 1)], 2) if values else 0.0
 
     return {
-        "payments_per_s": round(sum(o["payments"] for o in outs) / elapsed, 1),
-        "inquiries_per_s": round(len(inq) / elapsed, 1),
+        "payments_per_s": round(sum(load["payments"] for load in loads) / seconds, 1),
+        "inquiries_per_s": round(len(inq) / seconds, 1),
         "payment_p50_ms": pct(pay, 0.5),
         "payment_p99_ms": pct(pay, 0.99),
         "inquiry_p50_ms": pct(inq, 0.5),
         "inquiry_p99_ms": pct(inq, 0.99),
-        "refused": sum(o["refused"] for o in outs),
-        "errors": sum(o["errors"] for o in outs),
+        "refused": sum(load["refused"] for load in loads),
+        "errors": sum(load["errors"] for load in loads),
     }
+
+
+def _summary(rounds: list[tuple[dict[str, Any], float]]) -> dict[str, Any]:
+    """The rates are the rounds' medians (as the ratio is); the latencies are percentiles of
+    every request of every round, so a slow round counts in full."""
+    figures = _figures([load for load, _ref in rounds])
+    for rate in ("payments_per_s", "inquiries_per_s"):
+        figures[rate] = round(statistics.median(_figures([ld])[rate] for ld, _r in rounds), 1)
+    return figures
 
 
 def main() -> None:
@@ -435,6 +462,12 @@ def main() -> None:
         help="seconds of load before the measurement, followed by ANALYZE (0: none)",
     )
     parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="alternate the load and the reference this many times; report the medians",
+    )
     parser.add_argument(
         "--rate-limit",
         type=int,
@@ -460,18 +493,23 @@ def main() -> None:
     keys = _keys()
     numbers = list(Account.objects.values_list("number", flat=True))
     connections.close_all()
+    # The reference gets as many database connections as the server could use.
+    connections_used = args.workers * (args.threads if args.server == "granian" else 1)
+    pgbench = Pgbench(args.db, "kuwwa_bench_api_pgbench")
+    atexit.register(pgbench.drop)  # also if the server does not start
 
     port = _free_port()
     log_path = Path(tempfile.mkdtemp(prefix="kuwwa-api-load-")) / "server.log"
     log = log_path.open("wb")
     command = _server_command(args.server, args.workers, args.threads, port)
     server = _start_server(command, _server_env(encryption_key, args.rate_limit), log)
+    rounds: list[tuple[dict[str, Any], float]] = []
     try:
         _wait_ready(port, server)
         print(
             f"{args.server} {args.workers} workers on 127.0.0.1:{port}; "
-            f"{args.clients} clients for {args.warmup:.0f} s of warm-up, then "
-            f"{args.seconds:.0f} s ...",
+            f"{args.clients} clients for {args.warmup:.0f} s of warm-up, then {args.rounds} "
+            f"rounds of {args.seconds:.0f} s, each followed by pgbench's ...",
             flush=True,
         )
         base = f"http://127.0.0.1:{port}"
@@ -481,10 +519,23 @@ def main() -> None:
             # scan of the receipts, say) and keep those plans while the tables grow.
             _drive(base, keys, numbers, args.clients, args.warmup)
             _analyze()
-        figures = _drive(base, keys, numbers, args.clients, args.seconds)
+        for number in range(1, args.rounds + 1):
+            load = _drive(base, keys, numbers, args.clients, args.seconds)
+            ref = pgbench.run(connections_used, int(args.seconds))
+            rounds.append((load, ref))
+            measured = _figures([load])
+            print(
+                f"round {number}: {measured['payments_per_s']:,.0f} payments/s, inquiry p99 "
+                f"{measured['inquiry_p99_ms']} ms; pgbench {ref:,.0f} TPS; ratio "
+                f"{measured['payments_per_s'] / ref if ref else 0:.3f}",
+                flush=True,
+            )
     finally:
         _stop_server(server)
         log.close()
+        pgbench.drop()
+    figures = _summary(rounds)
+    ref = statistics.median(r for _load, r in rounds)
     errors = [ln for ln in log_path.read_text(errors="replace").splitlines() if "Traceback" in ln]
     if errors or figures["errors"]:
         print(f"server errors: see {log_path}")
@@ -492,13 +543,7 @@ def main() -> None:
 
     ledger_ok = ledger_check().ok
     connections.close_all()
-    # The reference gets as many database connections as the server could use.
-    connections_used = args.workers * (args.threads if args.server == "granian" else 1)
-    pgbench = Pgbench(args.db, "kuwwa_bench_api_pgbench")
-    try:
-        ref = pgbench.run(connections_used, int(args.seconds))
-    finally:
-        pgbench.drop()
+    ratios = [_figures([load])["payments_per_s"] / r for load, r in rounds if r]
     line = {
         "bench": "api_load",
         "db": "postgresql",
@@ -507,18 +552,22 @@ def main() -> None:
         "server_threads": args.threads if args.server == "granian" else 1,
         "clients": args.clients,
         "seconds": args.seconds,
+        "rounds": len(rounds),
         **figures,
         "ledger_ok": ledger_ok,
         "ref": f"pgbench tpcb-like -c {connections_used}",
         "ref_per_s": round(ref, 1),
-        "ratio": round(figures["payments_per_s"] / ref, 3) if ref else None,
+        "ratio": round(statistics.median(ratios), 3) if ratios else None,
+        "round_ratios": [round(r, 3) for r in ratios],
     }
     print(
+        f"medians of {len(rounds)} rounds: "
         f"{figures['payments_per_s']:,.0f} payments/s (p50 {figures['payment_p50_ms']} ms, "
         f"p99 {figures['payment_p99_ms']} ms), {figures['inquiries_per_s']:,.0f} inquiries/s "
         f"(p50 {figures['inquiry_p50_ms']} ms, p99 {figures['inquiry_p99_ms']} ms); "
         f"refused {figures['refused']}, errors {figures['errors']}; ledger "
-        f"{'balanced' if ledger_ok else 'NOT BALANCED'}; pgbench {ref:,.0f} TPS"
+        f"{'balanced' if ledger_ok else 'NOT BALANCED'}; pgbench {ref:,.0f} TPS; ratio "
+        f"{line['ratio']}"
     )
     print(json.dumps(line))
 
