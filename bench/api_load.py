@@ -478,6 +478,8 @@ def main() -> None:
     args = parser.parse_args()
     if not args.db.startswith("postgres"):
         raise SystemExit("--db must be a postgres:// server URL")
+    if args.rounds < 1:
+        raise SystemExit("--rounds must be at least 1")
     if importlib.util.find_spec(args.server) is None:
         raise SystemExit(f"{args.server} is not installed (it is in pyproject's dependencies)")
     os.environ.setdefault("KUWWA_LOG_LEVEL", "WARNING")
