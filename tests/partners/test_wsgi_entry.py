@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.http.request import HttpHeaders
 
 from kuwwa.core.apihandler import API_LOCALE, BROWSER_ONLY, DJANGO_LOCALE, api_middleware
 from kuwwa.partners.signing import sign_request
@@ -21,36 +22,48 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def wsgi():
-    """Call kuwwa.wsgi.application as a server would, inside the test's transaction (as the
-    test client does, the per-request connection clean-up is held off)."""
-    from kuwwa.wsgi import application
-
+def held_cleanup():
+    """Hold off the per-request connection clean-up, as the test client does, so that a
+    request called through the entry point runs inside the test's transaction."""
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def _environ(path: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """A GET of `path` as a WSGI server passes it."""
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "testserver",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": sys.stderr,
+        "wsgi.url_scheme": "http",
+    }
+    for name, value in (headers or {}).items():
+        environ[HttpHeaders.to_wsgi_name(name)] = value
+    return environ
+
+
+@pytest.fixture
+def wsgi(held_cleanup):
+    """Call kuwwa.wsgi.application as a server would, inside the test's transaction."""
+    from kuwwa.wsgi import application
 
     def call(path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-        environ: dict[str, Any] = {
-            "REQUEST_METHOD": "GET",
-            "PATH_INFO": path,
-            "QUERY_STRING": "",
-            "SERVER_NAME": "testserver",
-            "SERVER_PORT": "80",
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "HTTP_HOST": "testserver",
-            "REMOTE_ADDR": "127.0.0.1",
-            "wsgi.input": io.BytesIO(b""),
-            "wsgi.errors": sys.stderr,
-            "wsgi.url_scheme": "http",
-        }
-        for name, value in (headers or {}).items():
-            environ["HTTP_" + name.upper().replace("-", "_")] = value
         reply: dict[str, Any] = {}
 
         def start_response(status: str, response_headers: list, exc_info: Any = None) -> None:
             reply["status"], reply["headers"] = int(status[:3]), response_headers
 
-        body = b"".join(application(environ, start_response))
+        body = b"".join(application(_environ(path, headers), start_response))
         joined: dict[str, str] = {}
         for name, value in reply["headers"]:
             joined[name.lower()] = (
@@ -58,9 +71,7 @@ def wsgi():
             )
         return reply["status"], joined, body
 
-    yield call
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+    return call
 
 
 def signed(caller, path: str) -> dict[str, str]:
@@ -122,7 +133,7 @@ def test_pages_keep_the_whole_stack(wsgi) -> None:
     assert headers["x-frame-options"] == "SAMEORIGIN"
 
 
-def test_api_answers_are_handed_over_whole_and_closed(bank, billed_account) -> None:
+def test_api_answers_are_handed_over_whole_and_closed(held_cleanup, bank, billed_account) -> None:
     """The server gets the body as one item (one write) and Django's request_finished (the
     connections' clean-up) has run, as the server does not close a list."""
     from kuwwa.wsgi import application
@@ -134,28 +145,13 @@ def test_api_answers_are_handed_over_whole_and_closed(bank, billed_account) -> N
     def on_finished(**_kwargs: Any) -> None:
         finished.append(True)
 
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": "GET",
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "wsgi.input": io.BytesIO(b""),
-        "wsgi.errors": sys.stderr,
-        "wsgi.url_scheme": "http",
-        **{"HTTP_" + k.upper().replace("-", "_"): v for k, v in signed(bank, path).items()},
-    }
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
     request_finished.connect(on_finished)
     try:
-        body = application(environ, lambda status, headers, exc_info=None: None)
+        body = application(
+            _environ(path, signed(bank, path)), lambda status, headers, exc_info=None: None
+        )
     finally:
         request_finished.disconnect(on_finished)
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
     assert isinstance(body, list) and len(body) == 1
     assert b'"owner_company"' in body[0]
     assert finished == [True]

@@ -31,6 +31,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.http import HttpRequest
+from django.http.request import HttpHeaders
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja.security import APIKeyHeader
@@ -103,15 +104,13 @@ def _paths(request: HttpRequest) -> list[str]:
     return paths
 
 
-def _meta_name(header: str) -> str:
-    return "HTTP_" + header.upper().replace("-", "_")
-
-
 # Read from request.META: request.headers would build a mapping of every header (and, under
 # some servers, of the whole process environment) for each request.
 _SIGNED_HEADERS = tuple(
-    _meta_name(name) for name in (HEADER_KEY, HEADER_TIMESTAMP, HEADER_NONCE, HEADER_SIGNATURE)
+    HttpHeaders.to_wsgi_name(name)
+    for name in (HEADER_KEY, HEADER_TIMESTAMP, HEADER_NONCE, HEADER_SIGNATURE)
 )
+_META_KEY = _SIGNED_HEADERS[0]
 
 
 def _headers(request: HttpRequest) -> tuple[str, str, str, str]:
@@ -375,7 +374,7 @@ class PartnerSignature(APIKeyHeader):
         self.fold_nonce = fold_nonce
 
     def _get_key(self, request: HttpRequest) -> str | None:
-        return request.META.get(_SIGNED_HEADERS[0])
+        return request.META.get(_META_KEY)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         return authenticate(request, fold_nonce=self.fold_nonce)
