@@ -434,12 +434,15 @@ def _figures(loads: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _summary(rounds: list[tuple[dict[str, Any], float]]) -> dict[str, Any]:
+Round = tuple[dict[str, Any], dict[str, Any], float]  # the load, its figures, pgbench's TPS
+
+
+def _summary(rounds: list[Round]) -> dict[str, Any]:
     """The rates are the rounds' medians (as the ratio is); the latencies are percentiles of
     every request of every round, so a slow round counts in full."""
-    figures = _figures([load for load, _ref in rounds])
+    figures = _figures([load for load, _f, _r in rounds])
     for rate in ("payments_per_s", "inquiries_per_s"):
-        figures[rate] = round(statistics.median(_figures([ld])[rate] for ld, _r in rounds), 1)
+        figures[rate] = round(statistics.median(f[rate] for _l, f, _r in rounds), 1)
     return figures
 
 
@@ -505,7 +508,7 @@ def main() -> None:
     log = log_path.open("wb")
     command = _server_command(args.server, args.workers, args.threads, port)
     server = _start_server(command, _server_env(encryption_key, args.rate_limit), log)
-    rounds: list[tuple[dict[str, Any], float]] = []
+    rounds: list[Round] = []
     try:
         _wait_ready(port, server)
         print(
@@ -524,8 +527,8 @@ def main() -> None:
         for number in range(1, args.rounds + 1):
             load = _drive(base, keys, numbers, args.clients, args.seconds)
             ref = pgbench.run(connections_used, int(args.seconds))
-            rounds.append((load, ref))
             measured = _figures([load])
+            rounds.append((load, measured, ref))
             print(
                 f"round {number}: {measured['payments_per_s']:,.0f} payments/s, inquiry p99 "
                 f"{measured['inquiry_p99_ms']} ms; pgbench {ref:,.0f} TPS; ratio "
@@ -537,7 +540,7 @@ def main() -> None:
         log.close()
         pgbench.drop()
     figures = _summary(rounds)
-    ref = statistics.median(r for _load, r in rounds)
+    ref = statistics.median(r for _l, _f, r in rounds)
     errors = [ln for ln in log_path.read_text(errors="replace").splitlines() if "Traceback" in ln]
     if errors or figures["errors"]:
         print(f"server errors: see {log_path}")
@@ -545,7 +548,7 @@ def main() -> None:
 
     ledger_ok = ledger_check().ok
     connections.close_all()
-    ratios = [_figures([load])["payments_per_s"] / r for load, r in rounds if r]
+    ratios = [f["payments_per_s"] / r for _l, f, r in rounds if r]
     line = {
         "bench": "api_load",
         "db": "postgresql",
