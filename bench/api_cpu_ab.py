@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -66,34 +67,43 @@ def _prepare(src: str, name: str) -> None:
     print(json.dumps({"keys": api_load._keys(), "numbers": numbers}))
 
 
+def _stat(pid: str) -> list[str]:
+    """/proc/PID/stat's fields after the command name (state, ppid, pgrp, ...)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def _cpu(pids: list[str]) -> dict[str, float]:
     """CPU seconds (user + system) of each live process of `pids`."""
     seconds = {}
     for pid in pids:
         try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            fields = _stat(pid)
         except OSError:
             continue  # it has exited
         seconds[pid] = (int(fields[11]) + int(fields[12])) / TICKS
     return seconds
 
 
-def _processes(group: int | None = None, database: str | None = None) -> list[str]:
-    """The processes of a process group, or PostgreSQL's backends of one database."""
+def _processes(matches: Callable[[str], bool]) -> list[str]:
+    """The live processes for which `matches(pid)` holds."""
     found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            if group is not None:
-                stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                if int(stat[2]) == group:
-                    found.append(pid)
-            elif f" {database} ".encode() in Path(f"/proc/{pid}/cmdline").read_bytes().replace(
-                b"\0", b" "
-            ):
+            if matches(pid):
                 found.append(pid)
-        except OSError:
+        except OSError:  # it has exited
             continue
     return found
+
+
+def _in_group(group: int) -> Callable[[str], bool]:
+    return lambda pid: int(_stat(pid)[2]) == group
+
+
+def _backend_of(database: str) -> Callable[[str], bool]:
+    """PostgreSQL's backends show their database in their command line."""
+    marker = f" {database} ".encode()
+    return lambda pid: marker in Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
 
 
 class _Version:
@@ -131,8 +141,8 @@ class _Version:
     def cpu(self) -> tuple[dict[str, float], dict[str, float]]:
         assert self.server is not None
         return (
-            _cpu(_processes(group=self.server.pid)),
-            _cpu(_processes(database=self.database)),
+            _cpu(_processes(_in_group(self.server.pid))),
+            _cpu(_processes(_backend_of(self.database))),
         )
 
     def drive(self, clients: int, seconds: float, out: dict[str, Any]) -> None:
